@@ -1,0 +1,38 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11 and make:
+#   make demo   - install, generate 8 quarters of the four MoDs, load, build, print how to query
+#   make test   - install and run the whole test suite (what CI runs)
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup demo test dev bench lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv
+	# --compile-bytecode: these machines set PYTHONDONTWRITEBYTECODE, imports are twice as slow without it
+	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/parity demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+dev: setup
+	$(BIN)/parity dev
+
+bench: setup
+	$(BIN)/python bench/ingest.py
+
+# Re-pin requirements.lock from pyproject.toml's ranges (needs the package registry).
+lock: setup
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --no-header -o requirements.lock
+
+clean:
+	rm -rf $(VENV) data .pytest_cache dbt_project/target dbt_project/logs

@@ -1,0 +1,46 @@
+"""Problems found in a delivery, phrased for the focal point who has to fix the file."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a delivery, located as the MoD sees its file.
+
+    `value` is what was found, or None where showing it would disclose a registration number.
+    """
+    file: str
+    expected: str
+    fix: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    severity: str = "error"  # "error" rejects the table, "warning" lets it in
+
+    def location(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts)
+
+    def message(self) -> str:
+        found = "" if self.value is None else f"found {self.value!r}; "
+        return f"{self.location()}: {found}expected {self.expected}. {self.fix}"
+
+
+class ReadError(Exception):
+    """A delivery (or one table of it) that cannot be accepted; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(self.summary())
+
+    def summary(self, limit: int = 10) -> str:
+        lines = [p.message() for p in self.problems[:limit]]
+        if len(self.problems) > limit:
+            lines.append(f"... and {len(self.problems) - limit} more problems of the same file")
+        return "\n".join(lines)

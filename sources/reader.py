@@ -1,0 +1,344 @@
+"""The one reader: any MoD delivery -> canonical pandas DataFrames, one per table.
+
+Every dialect difference comes from its description (`sources/dialects/*.toml`); this module only
+knows the two containers (CSV text, XLSX workbook) and the canonical column kinds. Each row keeps
+where the MoD sees it (`source_row`: the CSV line, the sheet row; the header is 1), so that every
+message can point at file, sheet, row and column instead of quoting a registration number.
+"""
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sources.dialect import DIALECTS, Dialect, dialect_for
+from sources.errors import Problem, ReadError
+from sources.period import Period
+from sources.tables import TABLES, Column
+from sources.text import clean, serbian_latin
+
+DEFAULT_TIMEZONE = "Europe/Belgrade"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class DeliveryName:
+    """What a delivery's file name says: country, quarter and (for CSV) table."""
+    path: Path
+    country: str
+    period: str
+    table: str | None  # None: a workbook holding several tables
+
+    @property
+    def dialect(self) -> Dialect:
+        return dialect_for(self.country)
+
+
+@dataclass
+class ExtractTable:
+    """One table of a delivery, read. `frame` is None when the table is rejected."""
+    country: str
+    period: str
+    table: str
+    file: str
+    sheet: str | None
+    frame: pd.DataFrame | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def accepted(self) -> bool:
+        return self.frame is not None and not self.errors
+
+
+def parse_delivery_name(path: Path | str) -> DeliveryName:
+    """Recognise a delivery by its file name, exactly as the spec's patterns write it."""
+    path = Path(path)
+    for dialect in DIALECTS.values():
+        match = dialect.name_regex.match(path.name)
+        if match and match["country"] == dialect.country:
+            table = match.groupdict().get("table")
+            if table is not None and table not in TABLES:
+                break
+            return DeliveryName(path, dialect.country, match["period"], table)
+    patterns = ", ".join(sorted({d.file_pattern for d in DIALECTS.values()}))
+    raise ReadError([Problem(
+        file=path.name, value=path.name,
+        expected=f"a file name of the form {patterns} with a known country, a quarter like 2024Q3 "
+                 f"and one of the tables {', '.join(TABLES)}",
+        fix="Rename the file to the agreed pattern and deliver it again.",
+    )])
+
+
+def read_delivery(path: Path | str, *, inbox_country: str | None = None,
+                  now: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE) -> list[ExtractTable]:
+    """Read one delivered file into its tables.
+
+    Raises ReadError for what rejects the whole file (its name, country or quarter, a workbook
+    that cannot be opened); problems of one table are kept on that table.
+    """
+    name = parse_delivery_name(path)
+    _check_name(name, inbox_country, now or dt.datetime.now(dt.timezone.utc), timezone)
+    if name.dialect.container == "xlsx":
+        return _read_workbook(name)
+    return [_read_csv(name)]
+
+
+def _check_name(name: DeliveryName, inbox_country: str | None, now: dt.datetime, timezone: str) -> None:
+    file = name.path.name
+    if inbox_country is not None and name.country != inbox_country:
+        raise ReadError([Problem(
+            file=file, value=name.country, expected=f"a file of {inbox_country}, whose inbox it was delivered to",
+            fix=f"Deliver this file to the {name.country} inbox, or correct the country code in its name.",
+        )])
+    if not Period.parse(name.period).has_ended(now, timezone):
+        raise ReadError([Problem(
+            file=file, value=name.period, expected=f"a quarter that has ended ({timezone} time)",
+            fix="Check the quarter in the file name; deliver a quarter once it has ended.",
+        )])
+
+
+# --- containers -----------------------------------------------------------------------------
+
+def _read_csv(name: DeliveryName) -> ExtractTable:
+    dialect, file = name.dialect, name.path.name
+    out = ExtractTable(name.country, name.period, name.table, file, None, None)
+    try:
+        text = _decode(name.path.read_bytes(), dialect, file)
+    except ReadError as e:
+        out.problems.extend(e.problems)
+        return out
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
+    rows, previous_end = [], 0
+    try:
+        for cells in reader:
+            rows.append((previous_end + 1, cells))  # the line where the record starts
+            previous_end = reader.line_num
+    except csv.Error as e:
+        out.problems.append(Problem(
+            file=file, row=previous_end + 1, expected=f"RFC 4180 CSV ({e})",
+            fix="Check the quotes on this line; export the table again from the HR system.",
+        ))
+        return out
+    return _parse_table(name, dialect, None, rows, out, width_checked=True)
+
+
+def _decode(data: bytes, dialect: Dialect, file: str) -> str:
+    def problem(expected: str, fix: str, row: int | None = None, value: str | None = None) -> ReadError:
+        return ReadError([Problem(file=file, row=row, value=value, expected=expected, fix=fix)])
+
+    if data.startswith(_ZIP_MAGIC):
+        raise problem("a CSV text file", "This is a ZIP/XLSX workbook, not a CSV: export the table as CSV.",
+                      value="an XLSX/ZIP archive")
+    if b"\x00" in data:
+        raise problem("a CSV text file", "The file holds binary data: export the table as CSV again.")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        if dialect.encoding != "utf-8":
+            raise problem(f"{dialect.encoding} text", f"The file is UTF-8 (it starts with a BOM): "
+                          f"export it in {dialect.encoding} as agreed.", value="UTF-8 with BOM")
+    if dialect.encoding != "utf-8" and not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            raise problem(f"{dialect.encoding} text", f"The file is UTF-8: export it in {dialect.encoding} "
+                          f"(Windows Cyrillic) as agreed.", value="UTF-8 text")
+    try:
+        return data.decode(dialect.encoding)
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise problem(f"{dialect.encoding} text", f"Export the file in {dialect.encoding} as agreed.",
+                      row=line, value=f"byte 0x{data[e.start]:02X}") from None
+
+
+def _read_workbook(name: DeliveryName) -> list[ExtractTable]:
+    from python_calamine import CalamineWorkbook
+
+    dialect, file = name.dialect, name.path.name
+    try:
+        if not name.path.read_bytes()[:4] == _ZIP_MAGIC:
+            raise ValueError("not a ZIP container")
+        workbook = CalamineWorkbook.from_path(str(name.path))
+    except Exception as e:  # calamine raises its own error types for every broken workbook
+        raise ReadError([Problem(
+            file=file, value=type(e).__name__, expected="an XLSX workbook",
+            fix="The file cannot be opened as an Excel workbook: save it again as .xlsx and deliver it.",
+        )]) from None
+    by_sheet = {sheet: table for table, sheet in dialect.sheets.items()}
+    by_key = {dialect.key(sheet): sheet for sheet in by_sheet}
+    tables, unknown = [], []
+    for sheet in workbook.sheet_names:
+        canonical_sheet = by_key.get(dialect.key(sheet))
+        if canonical_sheet is None:
+            unknown.append(sheet)
+            continue
+        table = by_sheet[canonical_sheet]
+        out = ExtractTable(name.country, name.period, table, file, sheet, None)
+        cells = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        tables.append(_parse_table(name, dialect, sheet, list(enumerate(cells, start=1)), out, width_checked=False))
+    for sheet in unknown:
+        warning = Problem(file=file, sheet=sheet, severity="warning", value=sheet,
+                          expected=f"one of the sheets {', '.join(dialect.sheets.values())}",
+                          fix="This sheet was ignored; rename it if it holds one of the agreed tables.")
+        for t in tables:
+            t.problems.append(warning)
+    if not tables:
+        raise ReadError([Problem(
+            file=file, value=", ".join(workbook.sheet_names),
+            expected=f"at least one of the sheets {', '.join(dialect.sheets.values())}",
+            fix="Name the sheets as agreed and deliver the workbook again.",
+        )])
+    return tables
+
+
+# --- one table --------------------------------------------------------------------------------
+
+def _is_empty(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and clean(cell) == "")
+
+
+def _parse_table(name: DeliveryName, dialect: Dialect, sheet: str | None, rows: list[tuple[int, list]],
+                 out: ExtractTable, width_checked: bool) -> ExtractTable:
+    file, table = name.path.name, TABLES[out.table]
+
+    def problem(expected: str, fix: str, **kw) -> Problem:
+        return Problem(file=file, sheet=sheet, expected=expected, fix=fix, **kw)
+
+    while rows and all(_is_empty(c) for c in rows[-1][1]):
+        rows.pop()  # empty trailing rows are ignored
+    if not rows:
+        out.problems.append(problem("a header row", "The table is empty: deliver it with its header row "
+                                    "(a header row alone means no events this quarter)."))
+        return out
+    header_row, header = rows[0]
+    columns = _map_header(dialect, out.table, header, header_row, problem, out.problems)
+    if any(p.severity == "error" for p in out.problems):
+        return out
+    data = rows[1:]
+    if width_checked:
+        for row_no, cells in data:
+            if len(cells) != len(header):
+                out.problems.append(problem(
+                    f"{len(header)} fields, as many as the header", "Check the delimiters and quotes on this row.",
+                    row=row_no, value=f"{len(cells)} fields"))
+        if out.problems and any(p.severity == "error" for p in out.problems):
+            return out
+    frame = pd.DataFrame(
+        {col.name: [cells[i] if i < len(cells) else None for _, cells in data] for col, i in columns},
+        dtype=object,
+    )
+    source_rows = pd.Series([r for r, _ in data], dtype="int64")
+    converted = {}
+    for col, i in columns:
+        header_text = clean(str(header[i]))
+        converted[col.name] = _convert(dialect, col, frame[col.name], source_rows,
+                                       lambda expected, fix, **kw: out.problems.append(
+                                           problem(expected, fix, column=header_text, **kw)))
+    if any(p.severity == "error" for p in out.problems):
+        return out
+    result = pd.DataFrame(converted)[table.column_names]
+    result.insert(0, "source_row", source_rows)
+    out.frame = result
+    return out
+
+
+def _map_header(dialect: Dialect, table: str, header: list, header_row: int, problem, problems: list[Problem]):
+    index = dialect.header_index(table)
+    expected_headers = dialect.headers[table]
+    found: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        if _is_empty(cell):
+            continue  # an unnamed column is only reported if it holds data (see below)
+        text = clean(str(cell))
+        col = index.get(dialect.key(text))
+        if col is None:
+            problems.append(problem("only the agreed columns", "This extra column was dropped and not loaded; "
+                                    "leave it out of future deliveries.", row=header_row, column=text,
+                                    severity="warning", value=text))
+        elif col in found:
+            problems.append(problem(f"the header {expected_headers[col]!r} once", "Remove the repeated column.",
+                                    row=header_row, column=text, value=text))
+        else:
+            found[col] = i
+    for col, header_text in expected_headers.items():
+        if col not in found:
+            problems.append(problem(f"a column {header_text!r}", "Add the missing column (check its spelling) "
+                                    "and deliver the table again.", row=header_row, column=header_text))
+    columns = TABLES[table].columns
+    return [(c, found[c.name]) for c in columns if c.name in found]
+
+
+def _convert(dialect: Dialect, col: Column, values: pd.Series, rows: pd.Series, report) -> pd.Series:
+    """Turn one column's raw cells into canonical values; report every cell that does not fit."""
+    empty = values.map(_is_empty)
+    if not col.optional:
+        for row in rows[empty]:
+            report("a value (this column may not be empty)", "Fill in the missing value.", row=int(row))
+    present = ~empty
+    if col.kind in ("code", "rank"):
+        index = dialect.rank_index if col.kind == "rank" else dialect.code_index(col.code_list)
+        allowed = sorted({v for v in index.values()}) if col.kind == "rank" else dialect.labels(col.code_list)
+        keys = values[present].map(lambda v: index.get(dialect.key(str(v))))
+        for row, raw in zip(rows[present][keys.isna()], values[present][keys.isna()]):
+            what = f"a rank of {dialect.country} in ranks.csv" if col.kind == "rank" else \
+                f"one of {', '.join(allowed)}"
+            report(what, "Use the value exactly as the code list writes it (case and spaces do not matter).",
+                   row=int(row), value=clean(str(raw)))
+        return keys.reindex(values.index)
+
+    if col.kind == "date":
+        return _convert_dates(dialect, values, present, rows, report)
+
+    if col.kind == "year":
+        as_text = values[present].map(_year_text)
+        parsed = pd.to_numeric(as_text.where(as_text.str.fullmatch(r"\d{4}")), errors="coerce")
+        for row, raw in zip(rows[present][parsed.isna()], values[present][parsed.isna()]):
+            report("a four-digit year", "Write the year of birth as four digits.", row=int(row), value=str(raw))
+        return parsed.reindex(values.index).astype("Int64")
+
+    texts = values[present].map(_cell_text)
+    if col.kind == "person":
+        # The spec's normal form for pseudonymisation: trimmed, upper case, Serbian Cyrillic in Latin.
+        texts = texts.map(lambda v: (serbian_latin(v) if dialect.transliterate else v).upper())
+    return texts.reindex(values.index)
+
+
+def _cell_text(cell) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)  # a number typed into a workbook cell
+    return clean(str(cell))
+
+
+def _year_text(cell) -> str:
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool) and float(cell).is_integer():
+        return str(int(cell))
+    return clean(str(cell))
+
+
+def _convert_dates(dialect: Dialect, values: pd.Series, present: pd.Series, rows: pd.Series, report) -> pd.Series:
+    cells = values[present]
+    if dialect.date_style == "excel":
+        ok = cells.map(lambda c: isinstance(c, (dt.date, dt.datetime)))
+        parsed = pd.to_datetime(cells[ok].map(lambda c: c.date() if isinstance(c, dt.datetime) else c))
+        expected, fix = "an Excel date cell", "Enter the date as a date cell (not text or a number)."
+    else:
+        text = cells.map(_cell_text)
+        parsed = pd.to_datetime(text, format=dialect.date_style, errors="coerce")
+        # strptime forgives missing leading zeros; the agreed style does not.
+        sample = dt.date(2024, 1, 2).strftime(dialect.date_style)
+        ok = parsed.notna() & (text.str.len() == len(sample))
+        expected, fix = f"a date written like {sample}", "Write the date in the agreed style."
+    for row, raw in zip(rows[present][~ok], cells[~ok]):
+        report(expected, fix, row=int(row), value=_cell_text(raw) if raw is not None else "")
+    return parsed[ok].reindex(values.index).astype("datetime64[ns]")
