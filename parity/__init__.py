@@ -1,0 +1,1 @@
+"""parity: the regional data warehouse for gender equality in defence."""

@@ -1,0 +1,168 @@
+"""Inbox -> archive -> registry -> raw tables, for the files of one country (and quarter).
+
+Bad input never loses data: a file is archived before it is read, a rejected table is registered
+with its problems and leaves the accepted rows of its (country, quarter, table) as they were, and
+every accepted table replaces its partition in one transaction with its registry row.
+"""
+import datetime as dt
+import hashlib
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from parity import warehouse
+from parity.config import Settings
+from parity.pseudonym import load_key, pseudonymise
+from sources import Problem, ReadError, parse_delivery_name, read_delivery
+from sources.reader import ExtractTable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TableOutcome:
+    """What became of one table of a received file."""
+    country: str
+    period: str | None
+    table: str  # "*" when the whole file was rejected before its tables could be told apart
+    file: str
+    sheet: str | None
+    status: str  # accepted | unchanged | rejected
+    rows: int | None = None
+    version: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def summary(self) -> str:
+        where = self.table + (f" (sheet {self.sheet})" if self.sheet else "")
+        version = f" v{self.version}" if self.version else ""
+        rows = f" {self.rows} rows" if self.rows is not None else ""
+        return f"{self.country} {self.period or '?'} {where}: {self.status}{version}{rows} [{self.file}]"
+
+
+def inbox_files(settings: Settings, country: str, period: str | None = None) -> list[Path]:
+    """Delivery files in a country's inbox whose names follow the pattern (of `period` if given).
+    Other names are skipped with a warning: copy tools write temporary names while they work."""
+    folder = settings.inbox / country
+    found = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if not path.is_file():
+            continue
+        try:
+            name = parse_delivery_name(path)
+        except ReadError as e:
+            log.warning("ignored: %s", e.problems[0].message())
+            continue
+        if period is None or name.period == period:
+            found.append(path)
+    return found
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def new_files(settings: Settings, country: str, period: str | None = None) -> list[Path]:
+    """The inbox files not yet received in exactly this content."""
+    files = inbox_files(settings, country, period)
+    if not files or not settings.warehouse.exists():
+        return files
+    with warehouse.connect(settings.warehouse, read_only=True) as con:
+        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema='meta'").fetchone()[0]:
+            return files
+        return [p for p in files if not warehouse.known_file(con, country, p.name, file_sha256(p))]
+
+
+def archive_file(settings: Settings, country: str, path: Path, sha256: str) -> Path:
+    """Keep the file unchanged under its content hash; the same content is stored once."""
+    target = settings.archive / country / sha256[:2] / f"{sha256}{path.suffix}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(target.suffix + ".partial")
+        shutil.copyfile(path, partial)
+        partial.replace(target)
+    return target
+
+
+def ingest_files(settings: Settings, country: str, files: list[Path],
+                 now: dt.datetime | None = None) -> list[TableOutcome]:
+    """Receive `files` from `country`'s inbox: archive, read, pseudonymise and load each table."""
+    key = load_key(settings)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    warehouse.ensure_schema(settings.warehouse)
+    outcomes: list[TableOutcome] = []
+    for path in files:
+        outcomes.extend(_ingest_file(settings, country, path, key, now))
+    return outcomes
+
+
+def _ingest_file(settings: Settings, country: str, path: Path, key: bytes, now: dt.datetime) -> list[TableOutcome]:
+    sha256 = file_sha256(path)
+    stored = archive_file(settings, country, path, sha256)
+    name = parse_delivery_name(path)
+    try:
+        tables = read_delivery(path, inbox_country=country, now=now, timezone=settings.timezone)
+        file_error = None
+    except ReadError as e:
+        tables, file_error = [], e
+    with warehouse.connect(settings.warehouse) as con:
+        file_id = warehouse.register_file(
+            con, country=country, period=name.period, file_name=path.name, sha256=sha256,
+            size=path.stat().st_size, received_at=now, archive_path=str(stored.relative_to(settings.home)),
+            status="rejected" if file_error else "read", message=file_error.summary() if file_error else None,
+        )
+        if file_error:
+            outcome = TableOutcome(country, name.period, name.table or "*", path.name, None, "rejected",
+                                   problems=file_error.problems)
+            log.error("rejected %s:\n%s", path.name, file_error.summary())
+            return [outcome]
+        return [_load_table(con, country, file_id, t, key, now) for t in tables]
+
+
+def _load_table(con, country: str, file_id: int, table: ExtractTable, key: bytes, now: dt.datetime) -> TableOutcome:
+    outcome = TableOutcome(country, table.period, table.table, table.file, table.sheet, "rejected",
+                           problems=list(table.problems))
+    common = dict(file_id=file_id, country=country, period=table.period, table=table.table, sheet=table.sheet,
+                  received_at=now, errors=len(outcome.errors), warnings=len(outcome.warnings))
+    if not table.accepted:
+        message = ReadError(outcome.errors).summary()
+        warehouse.register_table(con, content_hash=None, rows=None, status="rejected", version=None,
+                                 message=message, **common)
+        log.error("rejected %s:\n%s", outcome.summary(), message)
+        return outcome
+    frame = table.frame
+    if "personnel_no" in frame:
+        frame = frame.assign(personnel_no=pseudonymise(country, frame["personnel_no"], key))
+        frame = frame.rename(columns={"personnel_no": "person_key"})
+    digest = warehouse.content_hash(frame)
+    outcome.rows = len(frame)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        current = warehouse.current_version(con, country, table.period, table.table)
+        if current and current[1] == digest:
+            outcome.status, outcome.version = "unchanged", current[0]
+            warehouse.register_table(con, content_hash=digest, rows=len(frame), status="unchanged",
+                                     version=current[0], message=None, **common)
+        else:
+            outcome.status, outcome.version = "accepted", (current[0] + 1 if current else 1)
+            table_id = warehouse.register_table(con, content_hash=digest, rows=len(frame), status="accepted",
+                                                version=outcome.version, message=None, **common)
+            warehouse.replace_partition(con, table.table, country, table.period, table_id, frame)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    log.info("%s", outcome.summary())
+    return outcome

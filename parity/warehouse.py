@@ -1,0 +1,149 @@
+"""The restricted warehouse (DuckDB): raw tables per (country, quarter) and the submission registry.
+
+DuckDB allows one writer process: every function here opens a connection for one unit of work and
+closes it, so nothing is held across Dagster steps, and dbt can open the file after us.
+"""
+import contextlib
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from sources.tables import TABLES
+
+_SQL_TYPE = {"person": "VARCHAR", "id": "VARCHAR", "code": "VARCHAR", "rank": "VARCHAR",
+             "text": "VARCHAR", "date": "DATE", "year": "SMALLINT"}
+
+
+def raw_columns(table: str) -> list[tuple[str, str]]:
+    """Columns of raw.<table>: location and lineage first, then the canonical columns, with the
+    registration number replaced by its pseudonym `person_key`."""
+    cols = [("country_code", "VARCHAR"), ("period", "VARCHAR"), ("submission_table_id", "BIGINT"),
+            ("source_row", "INTEGER")]
+    for c in TABLES[table].columns:
+        cols.append(("person_key" if c.kind == "person" else c.name, _SQL_TYPE[c.kind]))
+    return cols
+
+
+_REGISTRY_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE SEQUENCE IF NOT EXISTS meta.file_id_seq;
+CREATE SEQUENCE IF NOT EXISTS meta.submission_table_id_seq;
+CREATE TABLE IF NOT EXISTS meta.received_files (
+    file_id BIGINT PRIMARY KEY DEFAULT nextval('meta.file_id_seq'),
+    country_code VARCHAR NOT NULL,      -- the inbox it was delivered to
+    period VARCHAR,                     -- from the file name (NULL if the name does not say)
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL,
+    archive_path VARCHAR NOT NULL,      -- relative to $PARITY_HOME
+    status VARCHAR NOT NULL,            -- read (its tables were registered) | rejected (the whole file)
+    message VARCHAR
+);
+CREATE TABLE IF NOT EXISTS meta.submission_tables (
+    submission_table_id BIGINT PRIMARY KEY DEFAULT nextval('meta.submission_table_id_seq'),
+    file_id BIGINT NOT NULL,
+    country_code VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    sheet VARCHAR,
+    content_hash VARCHAR,               -- of the canonical, pseudonymised rows (order-free)
+    received_at TIMESTAMPTZ NOT NULL,
+    row_count BIGINT,
+    status VARCHAR NOT NULL,            -- accepted | unchanged | rejected
+    version INTEGER,                    -- accepted: the new version; unchanged: the version kept
+    errors INTEGER NOT NULL DEFAULT 0,
+    warnings INTEGER NOT NULL DEFAULT 0,
+    message VARCHAR
+);
+CREATE OR REPLACE VIEW meta.current_tables AS
+SELECT * FROM meta.submission_tables
+WHERE status = 'accepted'
+QUALIFY row_number() OVER (PARTITION BY country_code, period, table_name ORDER BY version DESC) = 1;
+"""
+
+
+def _raw_ddl() -> str:
+    statements = ["CREATE SCHEMA IF NOT EXISTS raw;"]
+    for table in TABLES:
+        cols = ", ".join(f"{name} {sql_type}" for name, sql_type in raw_columns(table))
+        statements.append(f"CREATE TABLE IF NOT EXISTS raw.{table} ({cols});")
+    return "\n".join(statements)
+
+
+@contextlib.contextmanager
+def connect(path: Path, read_only: bool = False):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_schema(path: Path) -> None:
+    with connect(path) as con:
+        con.execute(_REGISTRY_DDL + _raw_ddl())
+
+
+def content_hash(frame: pd.DataFrame) -> str:
+    """A hash of a table's content: the stored rows, whatever their order or source lines.
+    An identical table sent again changes nothing; any changed value makes a new version."""
+    data = frame.drop(columns=["source_row"]).astype("string").fillna("\x00")
+    digest = hashlib.sha256("\x1f".join(data.columns).encode("utf-8"))
+    if len(data):
+        lines = data.iloc[:, 0].str.cat([data[c] for c in data.columns[1:]], sep="\x1f")
+        digest.update("\x1e".join(sorted(lines)).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def known_file(con, country: str, file_name: str, sha256: str) -> bool:
+    return con.execute(
+        "SELECT count(*) FROM meta.received_files WHERE country_code = ? AND file_name = ? AND sha256 = ?",
+        [country, file_name, sha256],
+    ).fetchone()[0] > 0
+
+
+def register_file(con, *, country, period, file_name, sha256, size, received_at, archive_path,
+                  status, message=None) -> int:
+    return con.execute(
+        """INSERT INTO meta.received_files (country_code, period, file_name, sha256, size_bytes,
+               received_at, archive_path, status, message)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING file_id""",
+        [country, period, file_name, sha256, size, received_at, archive_path, status, message],
+    ).fetchone()[0]
+
+
+def current_version(con, country: str, period: str, table: str) -> tuple[int, str] | None:
+    """(version, content_hash) of the table accepted now, if any."""
+    return con.execute(
+        "SELECT version, content_hash FROM meta.current_tables WHERE country_code=? AND period=? AND table_name=?",
+        [country, period, table],
+    ).fetchone()
+
+
+def register_table(con, *, file_id, country, period, table, sheet, content_hash, received_at, rows,
+                   status, version, errors, warnings, message) -> int:
+    return con.execute(
+        """INSERT INTO meta.submission_tables (file_id, country_code, period, table_name, sheet,
+               content_hash, received_at, row_count, status, version, errors, warnings, message)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING submission_table_id""",
+        [file_id, country, period, table, sheet, content_hash, received_at, rows, status, version,
+         errors, warnings, message],
+    ).fetchone()[0]
+
+
+def replace_partition(con, table: str, country: str, period: str, submission_table_id: int,
+                      frame: pd.DataFrame) -> None:
+    """Swap raw.<table>'s rows of (country, period) for `frame`. The caller holds the transaction,
+    so the delete, the insert and the registry row become visible together or not at all."""
+    names = [name for name, _ in raw_columns(table)]
+    rows = frame.assign(country_code=country, period=period, submission_table_id=submission_table_id)
+    con.register("incoming", rows[names])
+    try:
+        con.execute(f"DELETE FROM raw.{table} WHERE country_code = ? AND period = ?", [country, period])
+        con.execute(f"INSERT INTO raw.{table} ({', '.join(names)}) SELECT {', '.join(names)} FROM incoming")
+    finally:
+        con.unregister("incoming")
