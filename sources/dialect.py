@@ -29,6 +29,7 @@ class Dialect:
     encoding: str | None = None
     delimiter: str | None = None
     sheets: dict[str, str] = field(default_factory=dict)  # table -> sheet name (xlsx)
+    bom: bool = False  # does the MoD usually write a UTF-8 BOM? (read either way, as the spec says)
 
     @classmethod
     def from_toml(cls, path: Path) -> "Dialect":

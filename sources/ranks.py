@@ -14,13 +14,14 @@ class Rank:
     rank_order: int
     nato_code: str
     category: str
+    note: str = ""
 
 
 @cache
 def ranks_of(country: str) -> tuple[Rank, ...]:
     with RANKS_CSV.open(encoding="utf-8", newline="") as f:
         return tuple(
-            Rank(r["country_code"], r["local_rank"], int(r["rank_order"]), r["nato_code"], r["category"])
+            Rank(r["country_code"], r["local_rank"], int(r["rank_order"]), r["nato_code"], r["category"], r["note"])
             for r in csv.DictReader(f)
             if r["country_code"] == country
         )
