@@ -1,6 +1,6 @@
 """Where parity keeps its data and how it is tuned, from the environment.
 
-PARITY_HOME (default ./data) holds inbox/<CC>/, archive/, warehouse.duckdb and dagster/.
+PARITY_HOME (default ./data) holds inbox/<CC>/ (or PARITY_INBOX), archive/, warehouse.duckdb and dagster/.
 """
 import os
 from dataclasses import dataclass
@@ -26,7 +26,8 @@ class Settings:
 
     @property
     def inbox(self) -> Path:
-        return self.home / "inbox"
+        # a MoD drop folder elsewhere (a shared mount) can replace $PARITY_HOME/inbox
+        return Path(os.environ["PARITY_INBOX"]).resolve() if os.environ.get("PARITY_INBOX") else self.home / "inbox"
 
     @property
     def archive(self) -> Path:

@@ -1,0 +1,26 @@
+"""parity's code location: inbox -> raw tables (partitioned by quarter x country) -> dbt models."""
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.defs.dbt.assets import warehouse_models
+from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.ingest.assets import raw_tables
+from orchestration.defs.ingest.schedules import quarterly_chase
+from orchestration.defs.ingest.sensors import inbox_sensor
+from orchestration.jobs import ingest_job, transform_job
+from orchestration.resources import ParityResource
+
+defs = dg.Definitions(
+    assets=[raw_tables, warehouse_models],
+    jobs=[ingest_job, transform_job],
+    sensors=[inbox_sensor],
+    schedules=[quarterly_chase],
+    resources={"parity": ParityResource(), "dbt": DbtCliResource(
+        project_dir=dbt_project,
+        # the dbt of this environment, whether or not its bin folder is on PATH
+        dbt_executable=str(Path(sys.executable).with_name("dbt")),
+    )},
+)

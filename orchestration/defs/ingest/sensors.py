@@ -1,0 +1,73 @@
+"""The inbox sensor: a file lands, a run starts for exactly its (quarter, country) partition."""
+import hashlib
+import json
+import time
+
+import dagster as dg
+
+from orchestration.partitions import QUARTER_KEYS, partition_key
+from orchestration.resources import ParityResource
+from parity.ingest import file_sha256
+from sources import ReadError, parse_delivery_name
+from sources.dialect import DIALECTS
+
+INGEST_JOB = "ingest"
+
+
+def scan_inbox(settings, cursor: dict, now: float) -> tuple[dict[tuple[str, str], list[str]], list[str], dict]:
+    """Which partitions have new or changed settled files.
+
+    The cursor remembers (size, mtime, sha256) of each file already requested, and the names
+    already warned about. A file is taken once it has not changed for settle_seconds; a file
+    only touched (same content) requests nothing."""
+    files, warned = dict(cursor.get("files", {})), set(cursor.get("warned", []))
+    changed: dict[tuple[str, str], list[str]] = {}
+    warnings = []
+    for country in sorted(DIALECTS):
+        folder = settings.inbox / country
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            rel = f"{country}/{path.name}"
+            if not path.is_file():
+                continue
+            try:
+                name = parse_delivery_name(path)
+            except ReadError as e:
+                if rel not in warned:
+                    warned.add(rel)
+                    warnings.append(f"{rel}: ignored, {e.problems[0].message()}")
+                continue
+            stat = path.stat()
+            if now - stat.st_mtime < settings.settle_seconds:
+                continue  # still being written, or just landed: wait for it to stand still
+            previous = files.get(rel)
+            if previous and previous[:2] == [stat.st_size, stat.st_mtime_ns]:
+                continue
+            sha = file_sha256(path)
+            files[rel] = [stat.st_size, stat.st_mtime_ns, sha]
+            if previous and previous[2] == sha:
+                continue
+            if name.period not in QUARTER_KEYS:
+                warnings.append(f"{rel}: quarter {name.period} is outside the partitions of this code location")
+                continue
+            changed.setdefault((country, name.period), []).append(sha)
+    return changed, warnings, {"files": files, "warned": sorted(warned)}
+
+
+def run_key(country: str, period: str, shas: list[str]) -> str:
+    """The same content of a partition never requests a second run."""
+    return f"{country}|{period}|" + hashlib.sha256("".join(sorted(shas)).encode()).hexdigest()[:16]
+
+
+@dg.sensor(job_name=INGEST_JOB, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def inbox_sensor(context: dg.SensorEvaluationContext, parity: ParityResource):
+    settings = parity.settings()
+    changed, warnings, cursor = scan_inbox(settings, json.loads(context.cursor or "{}"), time.time())
+    for warning in warnings:
+        context.log.warning(warning)
+    requests = [
+        dg.RunRequest(run_key=run_key(country, period, shas), partition_key=partition_key(country, period),
+                      tags={"parity/country": country, "parity/period": period, "parity/trigger": "inbox"})
+        for (country, period), shas in sorted(changed.items())
+    ]
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor),
+                           skip_reason=None if requests else "no new settled files in the inboxes")

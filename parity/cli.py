@@ -1,0 +1,124 @@
+"""The `parity` command line."""
+import argparse
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+from parity.config import PROJECT_DIR, Settings
+
+DEMO_QUARTERS = "2023Q1:2024Q4"
+
+
+def cmd_generate(args) -> int:
+    from parity.generate import generate
+    from sources.period import Period
+
+    files = generate(Path(args.out), Period.range(args.quarters), args.countries.split(","), args.scale, args.seed,
+                     progress=not args.quiet)
+    print(f"wrote {len(files)} files under {args.out}")
+    return 0
+
+
+def cmd_load(args) -> int:
+    from parity.load import load, print_report
+
+    if args.inbox:
+        os.environ["PARITY_INBOX"] = str(Path(args.inbox).resolve())
+    report = load(Settings.from_env())
+    print_report(report)
+    return 1 if report.rejected or report.transform_ok is False else 0
+
+
+def cmd_init_key(args) -> int:
+    from parity.pseudonym import create_key_file
+
+    settings = Settings.from_env()
+    print(f"wrote {settings.key_file}" if create_key_file(settings) else "a pseudonymisation key is configured already")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from parity.generate import generate
+    from parity.load import load, print_report
+    from parity.pseudonym import create_key_file
+    from sources.dialect import DIALECTS
+    from sources.period import Period
+
+    settings = Settings.from_env()
+    if create_key_file(settings):
+        print(f"created a local pseudonymisation key: {settings.key_file} (set PARITY_PSEUDONYM_KEY in production)")
+    if not any(settings.inbox.glob("*/*")):
+        print(f"generating {DEMO_QUARTERS} for {', '.join(sorted(DIALECTS))} at scale 1.0 into {settings.inbox}")
+        generate(settings.inbox, Period.range(DEMO_QUARTERS), sorted(DIALECTS), 1.0, seed=1)
+    report = load(settings)
+    print_report(report)
+    _print_how_to_query(settings)
+    return 1 if report.rejected or report.transform_ok is False else 0
+
+
+def _print_how_to_query(settings: Settings) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        accepted = con.execute("""SELECT count(*) FROM meta.current_tables WHERE table_name = 'personnel'""").fetchone()[0]
+        tables = con.execute("""SELECT count(*), sum(row_count) FROM meta.current_tables""").fetchone()
+    finally:
+        con.close()
+    print(f"""
+Warehouse: {settings.warehouse}
+  {accepted} submissions with personnel accepted; {tables[0]} tables, {tables[1]:,} rows in raw.*
+Query it (read-only, so a load is never blocked):
+  .venv/bin/python -c "import duckdb; c = duckdb.connect('{settings.warehouse}', read_only=True); \\
+print(c.sql('select country_code, period, count(*) from staging.stg_personnel group by all order by all'))"
+Registry: meta.submission_tables (every table received, its status and version), meta.current_tables.
+Dagster UI: make dev""")
+
+
+def cmd_dev(args) -> int:
+    from orchestration.instance import prepare_dagster_home
+
+    prepare_dagster_home(Settings.from_env())
+    dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
+    # A process started in the background inherits SIGINT ignored, and dagster dev then ignores
+    # Ctrl-C and SIGTERM: give it the default disposition back before handing over.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.chdir(PROJECT_DIR)
+    os.execv(dagster, [dagster, "dev", "-w", str(PROJECT_DIR / "workspace.yaml"), "--port", str(args.port)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="parity", description="Regional data warehouse for gender equality in defence.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("generate", help="write synthetic quarterly deliveries of the MoDs")
+    p.add_argument("--out", required=True, help="folder; files go to OUT/<CC>/")
+    p.add_argument("--quarters", required=True, help="e.g. 2023Q1:2024Q4")
+    p.add_argument("--countries", default="BIH,MKD,MNE,SRB")
+    p.add_argument("--scale", type=float, default=1.0, help="1.0 = the published headcounts")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("load", help="load every new submission now (the ingest job, in process), then dbt build")
+    p.add_argument("--inbox", help="inbox folder with <CC>/ subfolders (default $PARITY_HOME/inbox)")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("demo", help="generate 2023Q1..2024Q4 for the four MoDs, load, build, show how to query")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("init-key", help="create a local pseudonymisation key file unless a key is configured")
+    p.set_defaults(func=cmd_init_key)
+
+    p = sub.add_parser("dev", help="open the Dagster UI on this project")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_dev)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
