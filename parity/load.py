@@ -49,7 +49,7 @@ def load(settings: Settings) -> LoadReport:
         before = con.execute("SELECT coalesce(max(file_id), 0) FROM meta.received_files").fetchone()[0]
     partitions, skipped = pending_partitions(settings)
     instance = DagsterInstance.get()
-    ingest = defs.get_job_def("ingest")
+    ingest = defs.resolve_job_def("ingest")
     for country, period in partitions:
         ingest.execute_in_process(partition_key=partition_key(country, period), instance=instance,
                                   run_config=QUIET_RUN, raise_on_error=False,
@@ -65,7 +65,7 @@ def load(settings: Settings) -> LoadReport:
                FROM meta.received_files WHERE file_id > ? AND status = 'rejected'""", [before]).fetchall()
     transform_ok = None
     if any(r[4] == "accepted" for r in rows):
-        result = defs.get_job_def("transform").execute_in_process(instance=instance, run_config=QUIET_RUN,
+        result = defs.resolve_job_def("transform").execute_in_process(instance=instance, run_config=QUIET_RUN,
                                                                    raise_on_error=False)
         transform_ok = result.success
     return LoadReport(rows, skipped, transform_ok)
@@ -74,6 +74,7 @@ def load(settings: Settings) -> LoadReport:
 def print_report(report: LoadReport) -> None:
     if not report.rows:
         print("Nothing new in the inboxes.")
+        return
     header = ("country", "period", "table", "status", "version", "rows", "file")
     table = [header] + [(c, p, t + (f" ({s})" if s else ""), st, str(v or ""), str(n if n is not None else ""), f)
                         for c, p, t, s, st, v, n, f, _ in report.rows]
