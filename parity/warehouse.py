@@ -100,10 +100,12 @@ def content_hash(frame: pd.DataFrame) -> str:
 
 
 def known_file(con, country: str, file_name: str, sha256: str) -> bool:
-    return con.execute(
-        "SELECT count(*) FROM meta.received_files WHERE country_code = ? AND file_name = ? AND sha256 = ?",
-        [country, file_name, sha256],
-    ).fetchone()[0] > 0
+    """Was this exact content the last one received under this name? (An older content sent
+    again is new: it becomes the next version.)"""
+    last = con.execute(
+        """SELECT sha256 FROM meta.received_files WHERE country_code = ? AND file_name = ?
+           ORDER BY file_id DESC LIMIT 1""", [country, file_name]).fetchone()
+    return last is not None and last[0] == sha256
 
 
 def register_file(con, *, country, period, file_name, sha256, size, received_at, archive_path,

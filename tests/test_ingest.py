@@ -1,0 +1,156 @@
+"""Archive, registry, pseudonymisation and atomic partition replacement."""
+import pandas as pd
+import pytest
+
+from conftest import NOW, SAMPLES, deliver, registration_numbers, sample_files
+from parity import warehouse
+from parity.ingest import ingest_files, new_files
+from parity.pseudonym import MissingKey, load_key, pseudonymise
+
+
+def _load_all(settings):
+    outcomes = []
+    for country in ("BIH", "MKD", "MNE", "SRB"):
+        outcomes += ingest_files(settings, country, new_files(settings, country), now=NOW)
+    return outcomes
+
+
+def _raw(settings, table, country=None):
+    with warehouse.connect(settings.warehouse, read_only=True) as con:
+        where = f"WHERE country_code = '{country}'" if country else ""
+        return con.execute(f"SELECT * FROM raw.{table} {where} ORDER BY ALL").df()
+
+
+def _registry(settings):
+    with warehouse.connect(settings.warehouse, read_only=True) as con:
+        return con.execute("SELECT * FROM meta.submission_tables ORDER BY submission_table_id").df()
+
+
+def test_pseudonym_is_keyed_stable_and_per_country():
+    numbers = pd.Series(["VS-077510"])
+    a = pseudonymise("SRB", numbers, b"k1")[0]
+    assert a == pseudonymise("SRB", numbers, b"k1")[0]
+    assert a != pseudonymise("SRB", numbers, b"k2")[0]
+    assert a != pseudonymise("MNE", numbers, b"k1")[0]
+    assert len(a) == 64 and "077510" not in a
+
+
+def test_srb_number_in_cyrillic_or_latin_is_the_same_person(home, tmp_path):
+    from sources import read_delivery
+
+    path = tmp_path / "SRB" / "SRB_2024Q3_trainings.csv"
+    path.parent.mkdir()
+    text = (SAMPLES / "SRB" / path.name).read_text(encoding="utf-8-sig")
+    path.write_text(text.replace("VS-170468", " вс-170468 "), encoding="utf-8-sig")
+    [latin] = read_delivery(SAMPLES / "SRB" / path.name, now=NOW)
+    [cyrillic] = read_delivery(path, now=NOW)
+    assert list(cyrillic.frame["personnel_no"]) == list(latin.frame["personnel_no"])
+
+
+def test_a_key_is_required(home, monkeypatch):
+    monkeypatch.delenv("PARITY_PSEUDONYM_KEY")
+    with pytest.raises(MissingKey, match="PARITY_PSEUDONYM_KEY"):
+        load_key(home)
+
+
+def test_samples_load_with_no_rejection_and_same_person_same_key(home):
+    deliver(home, *sample_files())
+    outcomes = _load_all(home)
+    assert {o.status for o in outcomes} == {"accepted"}
+    assert len(outcomes) == 46
+    personnel = _raw(home, "personnel")
+    assert set(personnel["period"]) == {"2024Q3", "2024Q4"}
+    both = personnel.groupby(["country_code", "person_key"])["period"].nunique()
+    assert (both == 2).sum() > 100  # most people are in both quarters under the same pseudonym
+
+
+def test_loading_twice_changes_nothing(home):
+    deliver(home, *sample_files())
+    _load_all(home)
+    raw_before, registry_before = _raw(home, "personnel"), _registry(home)
+    assert all(new_files(home, c) == [] for c in ("BIH", "MKD", "MNE", "SRB"))
+    assert _load_all(home) == []
+    pd.testing.assert_frame_equal(_raw(home, "personnel"), raw_before)
+    pd.testing.assert_frame_equal(_registry(home), registry_before)
+
+
+def test_identical_content_in_a_new_file_is_registered_unchanged(home):
+    [path] = deliver(home, SAMPLES / "MNE" / "MNE_2024Q3_trainings.csv")
+    ingest_files(home, "MNE", [path], now=NOW)
+    path.write_text(path.read_text(encoding="utf-8").replace("\n", "\r\n"), encoding="utf-8")  # other bytes, same rows
+    [outcome] = ingest_files(home, "MNE", new_files(home, "MNE"), now=NOW)
+    assert (outcome.status, outcome.version) == ("unchanged", 1)
+
+
+def test_correction_replaces_the_partition_and_bumps_the_version(home):
+    [path] = deliver(home, SAMPLES / "MNE" / "MNE_2024Q3_personnel.csv")
+    ingest_files(home, "MNE", [path], now=NOW)
+    original = path.read_text(encoding="utf-8")
+    other_quarter = deliver(home, SAMPLES / "MNE" / "MNE_2024Q4_personnel.csv")
+    ingest_files(home, "MNE", other_quarter, now=NOW)
+    q4_before = _raw(home, "personnel").query("period == '2024Q4'")
+
+    path.write_text(original.replace("Direktorat za ljudske resurse", "Kabinet ministra"), encoding="utf-8")
+    [outcome] = ingest_files(home, "MNE", new_files(home, "MNE"), now=NOW)
+    assert (outcome.status, outcome.version) == ("accepted", 2)
+    q3 = _raw(home, "personnel").query("period == '2024Q3'")
+    assert len(q3) == 9 and "Direktorat za ljudske resurse" not in set(q3["unit"])
+    assert set(q3["submission_table_id"]) == {int(_registry(home)["submission_table_id"].iloc[-1])}
+    pd.testing.assert_frame_equal(_raw(home, "personnel").query("period == '2024Q4'"), q4_before)
+
+    path.write_text(original, encoding="utf-8")  # the older content again: a new version
+    [outcome] = ingest_files(home, "MNE", new_files(home, "MNE"), now=NOW)
+    assert (outcome.status, outcome.version) == ("accepted", 3)
+    assert "Direktorat za ljudske resurse" in set(_raw(home, "personnel").query("period == '2024Q3'")["unit"])
+    assert len(list((home.archive / "MNE").rglob("*.csv"))) == 3  # every version kept, once each
+
+
+def test_rejected_file_leaves_accepted_data_exactly_as_it_was(home):
+    [path] = deliver(home, SAMPLES / "SRB" / "SRB_2024Q3_personnel.csv")
+    ingest_files(home, "SRB", [path], now=NOW)
+    before, registry_before = _raw(home, "personnel"), _registry(home)
+
+    text = path.read_text(encoding="utf-8-sig")
+    path.write_text(text.replace("06.02.1992.", "1992-02-06"), encoding="utf-8-sig")
+    [outcome] = ingest_files(home, "SRB", new_files(home, "SRB"), now=NOW)
+    assert outcome.status == "rejected"
+    [error] = outcome.errors
+    assert (error.row, error.column, error.value) == (2, "Datum prijema", "1992-02-06")
+    pd.testing.assert_frame_equal(_raw(home, "personnel"), before)
+    registry = _registry(home)
+    assert len(registry) == len(registry_before) + 1
+    rejected = registry.iloc[-1]
+    assert rejected["status"] == "rejected" and pd.isna(rejected["version"])
+    assert "row 2" in rejected["message"] and "Datum prijema" in rejected["message"]
+    with warehouse.connect(home.warehouse, read_only=True) as con:
+        archived = con.execute("SELECT archive_path FROM meta.received_files ORDER BY file_id DESC LIMIT 1").fetchone()[0]
+    assert (home.home / archived).read_bytes() == path.read_bytes()  # kept for inspection, unchanged
+
+
+def test_file_delivered_to_the_wrong_inbox_is_rejected_whole(home):
+    [path] = deliver(home, SAMPLES / "MNE" / "MNE_2024Q3_trainings.csv", country="SRB")
+    [outcome] = ingest_files(home, "SRB", [path], now=NOW)
+    assert outcome.status == "rejected" and "SRB inbox" not in outcome.errors[0].expected
+    assert "MNE inbox" in outcome.errors[0].fix
+    with warehouse.connect(home.warehouse, read_only=True) as con:
+        assert con.execute("SELECT status FROM meta.received_files").fetchall() == [("rejected",)]
+
+
+def test_no_registration_number_in_clear_outside_inbox_and_archive(home):
+    deliver(home, *sample_files())
+    _load_all(home)
+    numbers = registration_numbers()
+    assert len(numbers) > 200
+    # every text value stored in the warehouse
+    with warehouse.connect(home.warehouse, read_only=True) as con:
+        columns = con.execute("""SELECT table_schema, table_name, column_name FROM information_schema.columns
+                                 WHERE data_type = 'VARCHAR'""").fetchall()
+        for schema, table, column in columns:
+            values = {v for (v,) in con.execute(f'SELECT DISTINCT "{column}" FROM {schema}."{table}"').fetchall()}
+            assert not values & numbers, f"{schema}.{table}.{column}"
+    # every byte of every file but the inbox and the archive (number digits alone are too common)
+    for path in home.home.rglob("*"):
+        if path.is_file() and not path.is_relative_to(home.inbox) and not path.is_relative_to(home.archive):
+            data = path.read_bytes()
+            leaked = [n for n in numbers if n.encode() in data]
+            assert not leaked, f"{path}: {leaked[:3]}"
