@@ -1,0 +1,130 @@
+"""The Dagster code location: sensor, schedule, partitioned materialisations and the dbt build."""
+import datetime as dt
+import os
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from conftest import SAMPLES, deliver, sample_files
+from orchestration.defs.ingest.assets import raw_tables
+from orchestration.defs.ingest.schedules import quarterly_chase
+from orchestration.defs.ingest.sensors import inbox_sensor, scan_inbox
+from orchestration.partitions import country_and_period, partition_key
+from orchestration.resources import ParityResource
+from parity import warehouse
+
+RESOURCES = {"parity": ParityResource()}
+
+
+def _evaluate(cursor=None):
+    context = dg.build_sensor_context(cursor=cursor, resources=RESOURCES)
+    result = inbox_sensor(context)
+    return result.run_requests, context.cursor if result.cursor is None else result.cursor
+
+
+def test_sensor_requests_exactly_the_partitions_that_arrived_once(home):
+    deliver(home, *sample_files("MNE"))
+    deliver(home, *sample_files("SRB", "2024Q4"))
+    requests, cursor = _evaluate()
+    partitions = sorted(country_and_period(r.partition_key) for r in requests)
+    assert partitions == [("MNE", "2024Q3"), ("MNE", "2024Q4"), ("SRB", "2024Q4")]
+    assert len({r.run_key for r in requests}) == 3
+    assert "VCG" not in cursor and "MO-" not in cursor  # the cursor holds names and hashes only
+
+    assert _evaluate(cursor)[0] == []  # nothing new
+    touched = home.inbox / "MNE" / "MNE_2024Q3_trainings.csv"
+    os.utime(touched, (touched.stat().st_atime, touched.stat().st_mtime - 100))
+    assert _evaluate(cursor)[0] == []  # touched, same content
+
+    touched.write_text(touched.read_text(encoding="utf-8") + "VCG-11266,M,online kurs,2024-09-02\n", encoding="utf-8")
+    os.utime(touched, (touched.stat().st_atime, touched.stat().st_mtime - 100))
+    [request], cursor2 = _evaluate(cursor)
+    assert country_and_period(request.partition_key) == ("MNE", "2024Q3")
+    assert request.run_key not in {r.run_key for r in requests}
+
+
+def test_sensor_waits_for_a_file_to_settle(home, monkeypatch):
+    monkeypatch.setenv("PARITY_SETTLE_SECONDS", "60")
+    [path] = deliver(home, SAMPLES / "MKD" / "MKD_2024Q3_personnel.csv")
+    assert _evaluate()[0] == []  # just landed: maybe still being written
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime - 61))
+    [request], _ = _evaluate()
+    assert country_and_period(request.partition_key) == ("MKD", "2024Q3")
+
+
+def test_sensor_warns_once_about_names_off_the_pattern(home):
+    folder = home.inbox / "MNE"
+    folder.mkdir()
+    (folder / "MNE_2024Q3_personnel.csv.part").write_text("x")
+    (folder / "~$MNE_2024Q3.xlsx").write_text("x")
+    changed, warnings, cursor = scan_inbox(home, {}, now=1e12)
+    assert changed == {} and len(warnings) == 2 and "file name" in warnings[0]
+    assert scan_inbox(home, cursor, now=1e12)[1] == []
+
+
+def test_quarterly_schedule_chases_the_quarter_that_ended():
+    context = dg.build_schedule_context(
+        scheduled_execution_time=dt.datetime(2025, 2, 1, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))))
+    requests = list(quarterly_chase(context))
+    assert sorted(country_and_period(r.partition_key) for r in requests) == [
+        (c, "2024Q4") for c in ("BIH", "MKD", "MNE", "SRB")]
+
+
+def _materialize(key, instance):
+    return dg.materialize([raw_tables], partition_key=key, resources=RESOURCES, instance=instance,
+                          raise_on_error=False)
+
+
+def test_partition_materialises_once_then_changes_nothing(home):
+    deliver(home, *sample_files("BIH", "2024Q3"))
+    instance = dg.DagsterInstance.ephemeral()
+    key = partition_key("BIH", "2024Q3")
+    first = _materialize(key, instance)
+    assert first.success
+    keys = sorted(e.asset_key.to_user_string() for e in first.get_asset_materialization_events())
+    assert keys == ["raw/complaints", "raw/deployments", "raw/personnel", "raw/recruitment", "raw/trainings"]
+    [personnel] = [e for e in first.get_asset_materialization_events() if e.asset_key.path[-1] == "personnel"]
+    assert personnel.materialization.metadata["rows"].value == 41
+
+    second = _materialize(key, instance)  # the incremental path: nothing new
+    assert second.success and second.get_asset_materialization_events() == []
+
+
+def test_rejected_table_fails_the_run_and_keeps_accepted_data(home):
+    instance = dg.DagsterInstance.ephemeral()
+    key = partition_key("MKD", "2024Q3")
+    deliver(home, *sample_files("MKD", "2024Q3"))
+    assert _materialize(key, instance).success
+    with warehouse.connect(home.warehouse, read_only=True) as con:
+        before = con.execute("SELECT * FROM raw.personnel ORDER BY ALL").df()
+
+    bad = home.inbox / "MKD" / "MKD_2024Q3_personnel.csv"
+    bad.write_bytes(bad.read_bytes().replace("офицер".encode("cp1251"), "официр".encode("cp1251"), 1))
+    result = _materialize(key, instance)
+    assert not result.success
+    failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"][0]
+    description = failure.step_failure_data.user_failure_data.description
+    assert "MKD_2024Q3_personnel.csv" in description and "column 'Категорија'" in description
+    assert "официр" in description and "accepted data kept" in description
+    with warehouse.connect(home.warehouse, read_only=True) as con:
+        pd.testing.assert_frame_equal(con.execute("SELECT * FROM raw.personnel ORDER BY ALL").df(), before)
+
+
+def test_transform_job_builds_staging_with_its_tests(home):
+    from orchestration.definitions import defs
+
+    deliver(home, *sample_files("MNE"))
+    instance = dg.DagsterInstance.ephemeral()
+    for period in ("2024Q3", "2024Q4"):
+        assert _materialize(partition_key("MNE", period), instance).success
+    result = defs.resolve_job_def("transform").execute_in_process(instance=instance)
+    assert result.success
+    checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert len(checks) == 101 and all(e.event_specific_data.passed for e in checks)
+    with warehouse.connect(home.warehouse, read_only=True) as con:
+        counts = dict(con.execute("SELECT period, count(*) FROM staging.stg_personnel GROUP BY ALL").fetchall())
+        columns = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
+                                             "WHERE table_name = 'stg_personnel'").fetchall()]
+    assert counts == {"2024Q3": 9, "2024Q4": 8}
+    assert "sex_code" in columns and "person_key" in columns and "personnel_no" not in columns
