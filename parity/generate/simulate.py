@@ -337,10 +337,9 @@ class Workforce:
         p, out = self.p, {}
         for name in names:
             if name == "personnel_no":
-                civilian = p["cat"][idx] == CIVILIAN
-                prefix = np.where(civilian, self.c.id_prefix_civilian, self.c.id_prefix_military)
-                digits = np.char.zfill(p["pid"][idx].astype(str), self.c.id_digits)
-                out[name] = np.char.add(np.char.add(prefix.astype(str), "-"), digits).astype(object)
+                prefix = np.where(p["cat"][idx] == CIVILIAN, self.c.id_prefix_civilian, self.c.id_prefix_military)
+                out[name] = np.array([f"{pre}-{pid:0{self.c.id_digits}d}" for pre, pid in zip(prefix, p["pid"][idx])],
+                                     dtype=object)
             elif name == "sex":
                 out[name] = np.where(p["female"][idx], "F", "M")
             elif name == "birth_year":

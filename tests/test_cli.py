@@ -1,0 +1,38 @@
+"""The `parity` command line, as a user runs it."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SAMPLES
+from parity import warehouse
+
+PARITY = str(Path(sys.executable).with_name("parity"))
+
+
+def _run(*args):
+    return subprocess.run([PARITY, *args], capture_output=True, text=True, timeout=600)
+
+
+def test_generate_writes_each_dialect(tmp_path):
+    result = _run("generate", "--out", str(tmp_path), "--quarters", "2024Q1:2024Q2", "--countries", "MNE,BIH",
+                  "--scale", "0.05", "--seed", "3", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "BIH").iterdir()) == ["BIH_2024Q1.xlsx", "BIH_2024Q2.xlsx"]
+    assert len(list((tmp_path / "MNE").iterdir())) == 12
+
+
+def test_load_from_an_inbox_prints_a_summary_and_builds(home, tmp_path):
+    inbox = tmp_path / "dropbox"
+    shutil.copytree(SAMPLES, inbox)
+    result = _run("load", "--inbox", str(inbox))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [l.split() for l in result.stdout.splitlines()]
+    rows = [l for l in lines if l and l[0] in ("BIH", "MKD", "MNE", "SRB")]
+    assert len(rows) == 46 and all("accepted" in r for r in rows)
+    assert ["SRB", "2024Q4", "personnel", "accepted", "1", "118", "SRB_2024Q4_personnel.csv"] in rows
+    with warehouse.connect(home.warehouse, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM staging.stg_personnel").fetchone()[0] == 404
+
+    again = _run("load", "--inbox", str(inbox))
+    assert again.returncode == 0 and "Nothing new in the inboxes." in again.stdout
