@@ -101,14 +101,16 @@ def ingest_files(settings: Settings, country: str, files: list[Path],
     """Receive `files` from `country`'s inbox: archive, read, pseudonymise and load each table."""
     key = load_key(settings)
     now = now or dt.datetime.now(dt.timezone.utc)
-    warehouse.ensure_schema(settings.warehouse)
     outcomes: list[TableOutcome] = []
-    for path in files:
-        outcomes.extend(_ingest_file(settings, country, path, key, now))
+    with warehouse.connect(settings.warehouse) as con:  # one unit of work, closed before the step ends
+        warehouse.ensure_schema(con)
+        for path in files:
+            outcomes.extend(_ingest_file(con, settings, country, path, key, now))
     return outcomes
 
 
-def _ingest_file(settings: Settings, country: str, path: Path, key: bytes, now: dt.datetime) -> list[TableOutcome]:
+def _ingest_file(con, settings: Settings, country: str, path: Path, key: bytes,
+                 now: dt.datetime) -> list[TableOutcome]:
     sha256 = file_sha256(path)
     stored = archive_file(settings, country, path, sha256)
     name = parse_delivery_name(path)
@@ -117,18 +119,17 @@ def _ingest_file(settings: Settings, country: str, path: Path, key: bytes, now: 
         file_error = None
     except ReadError as e:
         tables, file_error = [], e
-    with warehouse.connect(settings.warehouse) as con:
-        file_id = warehouse.register_file(
-            con, country=country, period=name.period, file_name=path.name, sha256=sha256,
-            size=path.stat().st_size, received_at=now, archive_path=str(stored.relative_to(settings.home)),
-            status="rejected" if file_error else "read", message=file_error.summary() if file_error else None,
-        )
-        if file_error:
-            outcome = TableOutcome(country, name.period, name.table or "*", path.name, None, "rejected",
-                                   problems=file_error.problems)
-            log.error("rejected %s:\n%s", path.name, file_error.summary())
-            return [outcome]
-        return [_load_table(con, country, file_id, t, key, now) for t in tables]
+    file_id = warehouse.register_file(
+        con, country=country, period=name.period, file_name=path.name, sha256=sha256,
+        size=path.stat().st_size, received_at=now, archive_path=str(stored.relative_to(settings.home)),
+        status="rejected" if file_error else "read", message=file_error.summary() if file_error else None,
+    )
+    if file_error:
+        outcome = TableOutcome(country, name.period, name.table or "*", path.name, None, "rejected",
+                               problems=file_error.problems)
+        log.error("rejected %s:\n%s", path.name, file_error.summary())
+        return [outcome]
+    return [_load_table(con, country, file_id, t, key, now) for t in tables]
 
 
 def _load_table(con, country: str, file_id: int, table: ExtractTable, key: bytes, now: dt.datetime) -> TableOutcome:

@@ -44,8 +44,8 @@ def load(settings: Settings) -> LoadReport:
     from orchestration.partitions import partition_key
 
     prepare_dagster_home(settings)
-    warehouse.ensure_schema(settings.warehouse)
-    with warehouse.connect(settings.warehouse, read_only=True) as con:
+    with warehouse.connect(settings.warehouse) as con:
+        warehouse.ensure_schema(con)
         before = con.execute("SELECT coalesce(max(file_id), 0) FROM meta.received_files").fetchone()[0]
     partitions, skipped = pending_partitions(settings)
     instance = DagsterInstance.get()

@@ -83,9 +83,8 @@ def connect(path: Path, read_only: bool = False):
         con.close()
 
 
-def ensure_schema(path: Path) -> None:
-    with connect(path) as con:
-        con.execute(_REGISTRY_DDL + _raw_ddl())
+def ensure_schema(con) -> None:
+    con.execute(_REGISTRY_DDL + _raw_ddl())
 
 
 def content_hash(frame: pd.DataFrame) -> str:

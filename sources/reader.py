@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sources.dialect import DIALECTS, Dialect, dialect_for
@@ -279,38 +280,48 @@ def _map_header(dialect: Dialect, table: str, header: list, header_row: int, pro
     return [(c, found[c.name]) for c in columns if c.name in found]
 
 
+def _per_unique(values: pd.Series, fn, na=None) -> pd.Series:
+    """fn applied once per distinct value (code columns hold a handful over many rows); empty
+    cells (None, NaN) give `na`."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([fn(u) for u in uniques] + [na], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
 def _convert(dialect: Dialect, col: Column, values: pd.Series, rows: pd.Series, report) -> pd.Series:
     """Turn one column's raw cells into canonical values; report every cell that does not fit."""
-    empty = values.map(_is_empty)
+    empty = _per_unique(values, _is_empty, na=True).astype(bool)
     if not col.optional:
         for row in rows[empty]:
             report("a value (this column may not be empty)", "Fill in the missing value.", row=int(row))
     present = ~empty
+    cells = values[present]
+
     if col.kind in ("code", "rank"):
         index = dialect.rank_index if col.kind == "rank" else dialect.code_index(col.code_list)
-        allowed = sorted({v for v in index.values()}) if col.kind == "rank" else dialect.labels(col.code_list)
-        keys = values[present].map(lambda v: index.get(dialect.key(str(v))))
-        for row, raw in zip(rows[present][keys.isna()], values[present][keys.isna()]):
+        keys = _per_unique(cells, lambda v: index.get(dialect.key(str(v))))
+        if keys.isna().any():
             what = f"a rank of {dialect.country} in ranks.csv" if col.kind == "rank" else \
-                f"one of {', '.join(allowed)}"
-            report(what, "Use the value exactly as the code list writes it (case and spaces do not matter).",
-                   row=int(row), value=clean(str(raw)))
+                f"one of {', '.join(dialect.labels(col.code_list))}"
+            for row, raw in zip(rows[present][keys.isna()], cells[keys.isna()]):
+                report(what, "Use the value exactly as the code list writes it (case and spaces do not matter).",
+                       row=int(row), value=clean(str(raw)))
         return keys.reindex(values.index)
 
     if col.kind == "date":
         return _convert_dates(dialect, values, present, rows, report)
 
     if col.kind == "year":
-        as_text = values[present].map(_year_text)
+        as_text = _per_unique(cells, _year_text)
         parsed = pd.to_numeric(as_text.where(as_text.str.fullmatch(r"\d{4}")), errors="coerce")
-        for row, raw in zip(rows[present][parsed.isna()], values[present][parsed.isna()]):
+        for row, raw in zip(rows[present][parsed.isna()], cells[parsed.isna()]):
             report("a four-digit year", "Write the year of birth as four digits.", row=int(row), value=str(raw))
         return parsed.reindex(values.index).astype("Int64")
 
-    texts = values[present].map(_cell_text)
+    texts = _per_unique(cells, _cell_text)
     if col.kind == "person":
         # The spec's normal form for pseudonymisation: trimmed, upper case, Serbian Cyrillic in Latin.
-        texts = texts.map(lambda v: (serbian_latin(v) if dialect.transliterate else v).upper())
+        texts = _per_unique(texts, lambda v: (serbian_latin(v) if dialect.transliterate else v).upper())
     return texts.reindex(values.index)
 
 
@@ -329,11 +340,13 @@ def _year_text(cell) -> str:
 def _convert_dates(dialect: Dialect, values: pd.Series, present: pd.Series, rows: pd.Series, report) -> pd.Series:
     cells = values[present]
     if dialect.date_style == "excel":
-        ok = cells.map(lambda c: isinstance(c, (dt.date, dt.datetime)))
-        parsed = pd.to_datetime(cells[ok].map(lambda c: c.date() if isinstance(c, dt.datetime) else c))
+        as_date = _per_unique(cells, lambda c: c.date() if isinstance(c, dt.datetime) else
+                              c if isinstance(c, dt.date) else None)
+        ok = as_date.notna()
+        parsed = pd.to_datetime(as_date[ok])
         expected, fix = "an Excel date cell", "Enter the date as a date cell (not text or a number)."
     else:
-        text = cells.map(_cell_text)
+        text = _per_unique(cells, _cell_text)
         parsed = pd.to_datetime(text, format=dialect.date_style, errors="coerce")
         # strptime forgives missing leading zeros; the agreed style does not.
         sample = dt.date(2024, 1, 2).strftime(dialect.date_style)
