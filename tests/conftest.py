@@ -50,3 +50,24 @@ def registration_numbers() -> set[str]:
             if table.frame is not None and "personnel_no" in table.frame:
                 numbers |= set(table.frame["personnel_no"])
     return numbers
+
+
+def assert_no_clear_numbers(settings: Settings) -> None:
+    """No registration number of the samples anywhere in $PARITY_HOME but the inbox and the archive:
+    not in any text value of the warehouse, not in any byte of any other file (Dagster's storage and
+    logs included)."""
+    from parity import warehouse
+
+    numbers = registration_numbers()
+    assert len(numbers) > 200
+    with warehouse.connect(settings.warehouse, read_only=True) as con:
+        columns = con.execute("""SELECT table_schema, table_name, column_name FROM information_schema.columns
+                                 WHERE data_type = 'VARCHAR'""").fetchall()
+        for schema, table, column in columns:
+            values = {v for (v,) in con.execute(f'SELECT DISTINCT "{column}" FROM {schema}."{table}"').fetchall()}
+            assert not values & numbers, f"{schema}.{table}.{column}"
+    for path in settings.home.rglob("*"):
+        if path.is_file() and not path.is_relative_to(settings.inbox) and not path.is_relative_to(settings.archive):
+            data = path.read_bytes()
+            leaked = [n for n in numbers if n.encode() in data]
+            assert not leaked, f"{path}: {leaked[:3]}"

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SAMPLES
+from conftest import SAMPLES, assert_no_clear_numbers, deliver, sample_files
 from parity import warehouse
 
 PARITY = str(Path(sys.executable).with_name("parity"))
@@ -36,3 +36,15 @@ def test_load_from_an_inbox_prints_a_summary_and_builds(home, tmp_path):
 
     again = _run("load", "--inbox", str(inbox))
     assert again.returncode == 0 and "Nothing new in the inboxes." in again.stdout
+
+
+def test_a_full_load_leaves_no_clear_number_in_parity_home(home):
+    """Dagster's run storage and logs live in $PARITY_HOME/dagster: they are scanned too."""
+    deliver(home, *sample_files())
+    broken = home.inbox / "MNE" / "MNE_2024Q4_personnel.csv"
+    broken.write_text(broken.read_text(encoding="utf-8").replace(",Ž,", ",X,", 1), encoding="utf-8")
+    result = _run("load")
+    assert result.returncode == 1 and "REJECTED MNE 2024Q4 personnel" in result.stdout
+    assert "found 'X'" in result.stdout and "row " in result.stdout
+    assert any((home.home / "dagster").rglob("*"))
+    assert_no_clear_numbers(home)
