@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from sources.tables import TABLES
 
@@ -142,7 +143,8 @@ def replace_partition(con, table: str, country: str, period: str, submission_tab
     so the delete, the insert and the registry row become visible together or not at all."""
     names = [name for name, _ in raw_columns(table)]
     rows = frame.assign(country_code=country, period=period, submission_table_id=submission_table_id)
-    con.register("incoming", rows[names])
+    # Arrow, not pandas object columns: DuckDB scans it without a Python call per value
+    con.register("incoming", pa.Table.from_pandas(rows[names], preserve_index=False))
     try:
         con.execute(f"DELETE FROM raw.{table} WHERE country_code = ? AND period = ?", [country, period])
         con.execute(f"INSERT INTO raw.{table} ({', '.join(names)}) SELECT {', '.join(names)} FROM incoming")

@@ -235,10 +235,9 @@ def _parse_table(name: DeliveryName, dialect: Dialect, sheet: str | None, rows: 
                     row=row_no, value=f"{len(cells)} fields"))
         if out.problems and any(p.severity == "error" for p in out.problems):
             return out
-    frame = pd.DataFrame(
-        {col.name: [cells[i] if i < len(cells) else None for _, cells in data] for col, i in columns},
-        dtype=object,
-    )
+    width = len(header)  # every CSV row was checked to have it; a sheet's rows all span its width
+    transposed = list(zip(*(cells[:width] + [None] * (width - len(cells)) for _, cells in data))) or [()] * width
+    frame = pd.DataFrame({col.name: pd.Series(transposed[i], dtype=object) for col, i in columns})
     source_rows = pd.Series([r for r, _ in data], dtype="int64")
     converted = {}
     for col, i in columns:
