@@ -168,8 +168,9 @@ def _read_workbook(name: DeliveryName) -> list[ExtractTable]:
 
     dialect, file = name.dialect, name.path.name
     try:
-        if not name.path.read_bytes()[:4] == _ZIP_MAGIC:
-            raise ValueError("not a ZIP container")
+        with name.path.open("rb") as f:
+            if f.read(4) != _ZIP_MAGIC:
+                raise ValueError("not a ZIP container")
         workbook = CalamineWorkbook.from_path(str(name.path))
     except Exception as e:  # calamine raises its own error types for every broken workbook
         raise ReadError([Problem(

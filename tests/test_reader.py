@@ -60,9 +60,8 @@ def test_dialect_descriptions_cover_every_code(country):
 def _rewrite(tmp_path, source, transform, name=None, encoding="utf-8"):
     target = tmp_path / source.parent.name / (name or source.name)
     target.parent.mkdir(parents=True, exist_ok=True)
-    raw = source.read_bytes()
-    text = raw.decode(encoding)
-    target.write_bytes(transform(text).encode(encoding) if isinstance(transform(text), str) else transform(text))
+    result = transform(source.read_bytes().decode(encoding))
+    target.write_bytes(result.encode(encoding) if isinstance(result, str) else result)
     return target
 
 

@@ -51,8 +51,7 @@ def render(dialect: Dialect, table: str, frame: pd.DataFrame, rng: np.random.Gen
         values = frame[col.name].to_numpy(dtype=object) if len(frame) else np.empty(0, dtype=object)
         if col.kind == "code":
             labels = dialect.codes.get(col.code_list) or COMMON_CODES[col.code_list]
-            choose = {code: ls for code, ls in labels.items()}
-            values = np.array([None if pd.isna(v) else choose[v][rng.integers(len(choose[v]))] for v in values],
+            values = np.array([None if pd.isna(v) else labels[v][rng.integers(len(labels[v]))] for v in values],
                               dtype=object)
             values = _noise(values, rng, NOISE_RATE)
         elif col.kind == "date":
