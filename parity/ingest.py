@@ -15,13 +15,14 @@ from parity import warehouse
 from parity.config import Settings
 from parity.pseudonym import load_key, pseudonymise
 from sources import Problem, ReadError, parse_delivery_name, read_delivery
+from sources.errors import HasProblems
 from sources.reader import ExtractTable
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class TableOutcome:
+class TableOutcome(HasProblems):
     """What became of one table of a received file."""
     country: str
     period: str | None
@@ -32,14 +33,6 @@ class TableOutcome:
     rows: int | None = None
     version: int | None = None
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     def summary(self) -> str:
         where = self.table + (f" (sheet {self.sheet})" if self.sheet else "")

@@ -32,6 +32,19 @@ class Problem:
         return f"{self.location()}: {found}expected {self.expected}. {self.fix}"
 
 
+class HasProblems:
+    """Something read from a delivery with its `problems`: errors reject it, warnings do not."""
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
 class ReadError(Exception):
     """A delivery (or one table of it) that cannot be accepted; carries every problem found."""
 

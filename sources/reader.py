@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sources.dialect import DIALECTS, Dialect, dialect_for
-from sources.errors import Problem, ReadError
+from sources.errors import HasProblems, Problem, ReadError
 from sources.period import Period
 from sources.tables import TABLES, Column
 from sources.text import clean, serbian_latin
@@ -38,7 +38,7 @@ class DeliveryName:
 
 
 @dataclass
-class ExtractTable:
+class ExtractTable(HasProblems):
     """One table of a delivery, read. `frame` is None when the table is rejected."""
     country: str
     period: str
@@ -47,14 +47,6 @@ class ExtractTable:
     sheet: str | None
     frame: pd.DataFrame | None
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def accepted(self) -> bool:

@@ -4,7 +4,6 @@ import os
 
 import dagster as dg
 import pandas as pd
-import pytest
 
 from conftest import SAMPLES, deliver, sample_files
 from orchestration.defs.ingest.assets import raw_tables
