@@ -1,6 +1,6 @@
 """Where parity keeps its data and how it is tuned, from the environment.
 
-PARITY_HOME (default ./data) holds inbox/<CC>/ (or PARITY_INBOX), archive/, warehouse.duckdb and dagster/.
+PARITY_HOME (default ./data) holds inbox/<CC>/ (or PARITY_INBOX), archive/, warehouse.duckdb, dagster/ and logs/.
 """
 import os
 from dataclasses import dataclass

@@ -1,5 +1,8 @@
 """`parity load`: every new submission in the inboxes, now, through the same Dagster jobs."""
+import contextlib
+import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from parity import warehouse
 from parity.config import Settings
@@ -15,6 +18,7 @@ class LoadReport:
     rows: list[tuple]  # (country, period, table, sheet, status, version, rows, file, message)
     skipped: list[str]  # files whose quarter has no partition
     transform_ok: bool | None  # None: nothing was accepted, no dbt build ran
+    transform_log: Path | None = None
 
     @property
     def rejected(self) -> int:
@@ -63,12 +67,17 @@ def load(settings: Settings) -> LoadReport:
         rows += con.execute(
             """SELECT country_code, period, '*', NULL, status, NULL, NULL, file_name, message
                FROM meta.received_files WHERE file_id > ? AND status = 'rejected'""", [before]).fetchall()
-    transform_ok = None
+    transform_ok, transform_log = None, None
     if any(r[4] == "accepted" for r in rows):
-        result = defs.resolve_job_def("transform").execute_in_process(instance=instance, run_config=QUIET_RUN,
-                                                                   raise_on_error=False)
+        # dagster-dbt writes dbt's event lines to the step's stdout (the UI shows them as the step's
+        # log); on the command line they go to a file, and the summary says where.
+        transform_log = settings.home / "logs" / f"dbt-build-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+        transform_log.parent.mkdir(parents=True, exist_ok=True)
+        with transform_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            result = defs.resolve_job_def("transform").execute_in_process(
+                instance=instance, run_config=QUIET_RUN, raise_on_error=False)
         transform_ok = result.success
-    return LoadReport(rows, skipped, transform_ok)
+    return LoadReport(rows, skipped, transform_ok, transform_log)
 
 
 def print_report(report: LoadReport) -> None:
@@ -86,5 +95,6 @@ def print_report(report: LoadReport) -> None:
             print(f"\nREJECTED {c} {p} {t} [{f}]:\n{message}")
     for line in report.skipped:
         print(f"skipped: {line}")
-    if report.transform_ok is False:
-        print("\nThe dbt build failed: see the `transform` run in the Dagster UI (make dev).")
+    if report.transform_ok is not None:
+        outcome = "done" if report.transform_ok else "FAILED (see the `transform` run in the Dagster UI: make dev)"
+        print(f"\ndbt build: {outcome}; its log: {report.transform_log}")

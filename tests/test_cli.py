@@ -30,6 +30,7 @@ def test_load_from_an_inbox_prints_a_summary_and_builds(home, tmp_path):
     lines = [l.split() for l in result.stdout.splitlines()]
     rows = [l for l in lines if l and l[0] in ("BIH", "MKD", "MNE", "SRB")]
     assert len(rows) == 46 and all("accepted" in r for r in rows)
+    assert "dbt build: done; its log: " in result.stdout and "PASS" not in result.stdout
     assert ["SRB", "2024Q4", "personnel", "accepted", "1", "118", "SRB_2024Q4_personnel.csv"] in rows
     with warehouse.connect(home.warehouse, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM staging.stg_personnel").fetchone()[0] == 404
