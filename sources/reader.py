@@ -122,7 +122,7 @@ def _read_csv(name: DeliveryName) -> ExtractTable:
             fix="Check the quotes on this line; export the table again from the HR system.",
         ))
         return out
-    return _parse_table(name, dialect, None, rows, out, width_checked=True)
+    return _parse_table(dialect, None, rows, out, width_checked=True)
 
 
 def _decode(data: bytes, dialect: Dialect, file: str) -> str:
@@ -180,7 +180,7 @@ def _read_workbook(name: DeliveryName) -> list[ExtractTable]:
         table = by_sheet[canonical_sheet]
         out = ExtractTable(name.country, name.period, table, file, sheet, None)
         cells = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        tables.append(_parse_table(name, dialect, sheet, list(enumerate(cells, start=1)), out, width_checked=False))
+        tables.append(_parse_table(dialect, sheet, list(enumerate(cells, start=1)), out, width_checked=False))
     for sheet in unknown:
         warning = Problem(file=file, sheet=sheet, severity="warning", value=sheet,
                           expected=f"one of the sheets {', '.join(dialect.sheets.values())}",
@@ -202,9 +202,9 @@ def _is_empty(cell) -> bool:
     return cell is None or (isinstance(cell, str) and clean(cell) == "")
 
 
-def _parse_table(name: DeliveryName, dialect: Dialect, sheet: str | None, rows: list[tuple[int, list]],
-                 out: ExtractTable, width_checked: bool) -> ExtractTable:
-    file, table = name.path.name, TABLES[out.table]
+def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list]], out: ExtractTable,
+                 width_checked: bool) -> ExtractTable:
+    file, table = out.file, TABLES[out.table]
 
     def problem(expected: str, fix: str, **kw) -> Problem:
         return Problem(file=file, sheet=sheet, expected=expected, fix=fix, **kw)
@@ -217,7 +217,7 @@ def _parse_table(name: DeliveryName, dialect: Dialect, sheet: str | None, rows: 
         return out
     header_row, header = rows[0]
     columns = _map_header(dialect, out.table, header, header_row, problem, out.problems)
-    if any(p.severity == "error" for p in out.problems):
+    if out.errors:
         return out
     data = rows[1:]
     if width_checked:
@@ -226,7 +226,7 @@ def _parse_table(name: DeliveryName, dialect: Dialect, sheet: str | None, rows: 
                 out.problems.append(problem(
                     f"{len(header)} fields, as many as the header", "Check the delimiters and quotes on this row.",
                     row=row_no, value=f"{len(cells)} fields"))
-        if out.problems and any(p.severity == "error" for p in out.problems):
+        if out.errors:
             return out
     width = len(header)  # every CSV row was checked to have it; a sheet's rows all span its width
     transposed = list(zip(*(cells[:width] + [None] * (width - len(cells)) for _, cells in data))) or [()] * width
@@ -238,7 +238,7 @@ def _parse_table(name: DeliveryName, dialect: Dialect, sheet: str | None, rows: 
         converted[col.name] = _convert(dialect, col, frame[col.name], source_rows,
                                        lambda expected, fix, **kw: out.problems.append(
                                            problem(expected, fix, column=header_text, **kw)))
-    if any(p.severity == "error" for p in out.problems):
+    if out.errors:
         return out
     result = pd.DataFrame(converted)[table.column_names]
     result.insert(0, "source_row", source_rows)
