@@ -68,7 +68,8 @@ def file_sha256(path: Path) -> str:
 
 
 def new_files(settings: Settings, country: str, period: str | None = None) -> list[Path]:
-    """The inbox files not yet received in exactly this content."""
+    """The inbox files not yet received in exactly this content (to plan runs; ingest_files
+    checks again itself)."""
     files = inbox_files(settings, country, period)
     if not files or not settings.warehouse.exists():
         return files
@@ -91,7 +92,9 @@ def archive_file(settings: Settings, country: str, path: Path, sha256: str) -> P
 
 def ingest_files(settings: Settings, country: str, files: list[Path],
                  now: dt.datetime | None = None) -> list[TableOutcome]:
-    """Receive `files` from `country`'s inbox: archive, read, pseudonymise and load each table."""
+    """Receive `files` from `country`'s inbox: archive, read, pseudonymise and load each table.
+    A file whose exact content was the last received under its name is skipped: loading twice
+    changes nothing, whoever calls."""
     key = load_key(settings)
     now = now or dt.datetime.now(dt.timezone.utc)
     outcomes: list[TableOutcome] = []
@@ -105,6 +108,8 @@ def ingest_files(settings: Settings, country: str, files: list[Path],
 def _ingest_file(con, settings: Settings, country: str, path: Path, key: bytes,
                  now: dt.datetime) -> list[TableOutcome]:
     sha256 = file_sha256(path)
+    if warehouse.known_file(con, country, path.name, sha256):
+        return []
     stored = archive_file(settings, country, path, sha256)
     name = parse_delivery_name(path)
     try:

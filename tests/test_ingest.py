@@ -4,7 +4,7 @@ import pytest
 
 from conftest import NOW, SAMPLES, assert_no_clear_numbers, deliver, sample_files
 from parity import warehouse
-from parity.ingest import ingest_files, new_files
+from parity.ingest import inbox_files, ingest_files, new_files
 from parity.pseudonym import MissingKey, load_key, pseudonymise
 
 
@@ -70,6 +70,7 @@ def test_loading_twice_changes_nothing(home):
     raw_before, registry_before = _raw(home, "personnel"), _registry(home)
     assert all(new_files(home, c) == [] for c in ("BIH", "MKD", "MNE", "SRB"))
     assert _load_all(home) == []
+    assert ingest_files(home, "SRB", inbox_files(home, "SRB"), now=NOW) == []  # ingest itself skips them
     pd.testing.assert_frame_equal(_raw(home, "personnel"), raw_before)
     pd.testing.assert_frame_equal(_registry(home), registry_before)
 

@@ -3,7 +3,7 @@ import dagster as dg
 
 from orchestration.partitions import country_and_period, submission_partitions
 from orchestration.resources import ParityResource
-from parity.ingest import TableOutcome, ingest_files, new_files
+from parity.ingest import TableOutcome, inbox_files, ingest_files
 from sources.tables import TABLES
 
 # DuckDB allows one writer process: every step that writes the warehouse takes this pool,
@@ -36,9 +36,9 @@ def raw_tables(context: dg.AssetExecutionContext, parity: ParityResource):
     problems, after the accepted tables of the same submission have been materialised."""
     country, period = country_and_period(context.partition_key)
     settings = parity.settings()
-    files = new_files(settings, country, period)
-    context.log.info(f"{country} {period}: {len(files)} new file(s): {', '.join(f.name for f in files) or '-'}")
-    outcomes = ingest_files(settings, country, files)
+    outcomes = ingest_files(settings, country, inbox_files(settings, country, period))
+    received = sorted({o.file for o in outcomes})
+    context.log.info(f"{country} {period}: {len(received)} new file(s): {', '.join(received) or '-'}")
     for outcome in outcomes:
         context.log.info(outcome.summary())
         if outcome.status == "accepted":
