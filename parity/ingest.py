@@ -16,7 +16,7 @@ from parity.config import Settings
 from parity.pseudonym import load_key, pseudonymise
 from sources import Problem, ReadError, parse_delivery_name, read_delivery
 from sources.errors import HasProblems
-from sources.reader import ExtractTable
+from sources.reader import DeliveryName, ExtractTable
 
 log = logging.getLogger(__name__)
 
@@ -41,22 +41,26 @@ class TableOutcome(HasProblems):
         return f"{self.country} {self.period or '?'} {where}: {self.status}{version}{rows} [{self.file}]"
 
 
-def inbox_files(settings: Settings, country: str, period: str | None = None) -> list[Path]:
-    """Delivery files in a country's inbox whose names follow the pattern (of `period` if given).
-    Other names are skipped with a warning: copy tools write temporary names while they work."""
+def inbox_deliveries(settings: Settings, country: str) -> tuple[list[DeliveryName], list[tuple[Path, ReadError]]]:
+    """A country's inbox: the files whose names follow the pattern, and the others with why not
+    (copy tools write temporary names while they work)."""
     folder = settings.inbox / country
-    found = []
+    named, misnamed = [], []
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if not path.is_file():
-            continue
-        try:
-            name = parse_delivery_name(path)
-        except ReadError as e:
-            log.warning("ignored: %s", e.problems[0].message())
-            continue
-        if period is None or name.period == period:
-            found.append(path)
-    return found
+        if path.is_file():
+            try:
+                named.append(parse_delivery_name(path))
+            except ReadError as e:
+                misnamed.append((path, e))
+    return named, misnamed
+
+
+def inbox_files(settings: Settings, country: str, period: str | None = None) -> list[Path]:
+    """Delivery files in a country's inbox (of `period` if given); other names are skipped with a warning."""
+    named, misnamed = inbox_deliveries(settings, country)
+    for path, error in misnamed:
+        log.warning("ignored: %s", error.problems[0].message())
+    return [name.path for name in named if period is None or name.period == period]
 
 
 def file_sha256(path: Path) -> str:

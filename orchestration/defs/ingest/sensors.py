@@ -7,8 +7,7 @@ import dagster as dg
 
 from orchestration.partitions import QUARTER_KEYS, partition_key
 from orchestration.resources import ParityResource
-from parity.ingest import file_sha256
-from sources import ReadError, parse_delivery_name
+from parity.ingest import file_sha256, inbox_deliveries
 from sources.dialect import DIALECTS
 
 INGEST_JOB = "ingest"
@@ -24,18 +23,14 @@ def scan_inbox(settings, cursor: dict, now: float) -> tuple[dict[tuple[str, str]
     changed: dict[tuple[str, str], list[str]] = {}
     warnings = []
     for country in sorted(DIALECTS):
-        folder = settings.inbox / country
-        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        named, misnamed = inbox_deliveries(settings, country)
+        for path, error in misnamed:
             rel = f"{country}/{path.name}"
-            if not path.is_file():
-                continue
-            try:
-                name = parse_delivery_name(path)
-            except ReadError as e:
-                if rel not in warned:
-                    warned.add(rel)
-                    warnings.append(f"{rel}: ignored, {e.problems[0].message()}")
-                continue
+            if rel not in warned:
+                warned.add(rel)
+                warnings.append(f"{rel}: ignored, {error.problems[0].message()}")
+        for name in named:
+            path, rel = name.path, f"{country}/{name.path.name}"
             stat = path.stat()
             if now - stat.st_mtime < settings.settle_seconds:
                 continue  # still being written, or just landed: wait for it to stand still
