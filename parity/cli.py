@@ -59,14 +59,11 @@ def cmd_demo(args) -> int:
 
 
 def _print_how_to_query(settings: Settings) -> None:
-    import duckdb
+    from parity import warehouse
 
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
+    with warehouse.connect(settings.warehouse, read_only=True) as con:
         accepted = con.execute("""SELECT count(*) FROM meta.current_tables WHERE table_name = 'personnel'""").fetchone()[0]
         tables = con.execute("""SELECT count(*), sum(row_count) FROM meta.current_tables""").fetchone()
-    finally:
-        con.close()
     print(f"""
 Warehouse: {settings.warehouse}
   {accepted} submissions with personnel accepted; {tables[0]} tables, {tables[1]:,} rows in raw.*
