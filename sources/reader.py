@@ -228,6 +228,11 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
                     row=row_no, value=f"{len(cells)} fields"))
         if out.errors:
             return out
+    for i, cell in enumerate(header):
+        if _is_empty(cell) and any(i < len(cells) and not _is_empty(cells[i]) for _, cells in data):
+            out.problems.append(problem("only the agreed columns", "This column without a header was dropped and "
+                                        "not loaded; leave it out of future deliveries.", row=header_row,
+                                        column=f"column {i + 1} (no header)", severity="warning"))
     width = len(header)  # every CSV row was checked to have it; a sheet's rows all span its width
     transposed = list(zip(*(cells[:width] + [None] * (width - len(cells)) for _, cells in data))) or [()] * width
     frame = pd.DataFrame({col.name: pd.Series(transposed[i], dtype=object) for col, i in columns})
@@ -252,7 +257,7 @@ def _map_header(dialect: Dialect, table: str, header: list, header_row: int, pro
     found: dict[str, int] = {}
     for i, cell in enumerate(header):
         if _is_empty(cell):
-            continue  # an unnamed column is only reported if it holds data (see below)
+            continue  # an unnamed column is reported by _parse_table if it holds data
         text = clean(str(cell))
         col = index.get(dialect.key(text))
         if col is None:

@@ -174,6 +174,16 @@ def test_extra_column_is_a_warning_and_is_dropped(tmp_path):
     assert "Marko Marković" not in table.frame.to_string()
 
 
+def test_unnamed_column_with_data_is_a_warning_and_is_dropped(tmp_path):
+    def add_column(text):
+        lines = text.splitlines()
+        return "\n".join([lines[0] + ","] + [l + ",Marko Marković" for l in lines[1:]]) + "\n"
+    path = _rewrite(tmp_path, MNE_PERSONNEL, add_column)
+    [table] = read_delivery(path, now=NOW)
+    assert table.accepted and [(w.row, w.column) for w in table.warnings] == [(1, "column 10 (no header)")]
+    assert "Marko Marković" not in table.frame.to_string()
+
+
 def test_missing_registration_number_is_reported_without_any_value(tmp_path):
     path = _rewrite(tmp_path, MNE_PERSONNEL, lambda t: _replace_line(t, 2, "MO-24149", ""))
     [error] = _only_error(path)
