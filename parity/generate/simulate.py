@@ -63,9 +63,8 @@ class Workforce:
             for cat, lad in self.ladder.items()
         }
         self.services = [s for s in CODE_LISTS["service"] if s in self.c.units]
-        self.targets = {OFFICER: 0, NCO: 0, SOLDIER: 0}
-        for cat in UNIFORMED:
-            self.targets[cat] = round(self.c.uniformed * scale * cal.CATEGORY_SPLIT[CATEGORIES[cat]])
+        # headcount of each category, held constant (the order is the order of the random draws)
+        self.targets = {cat: round(self.c.uniformed * scale * cal.CATEGORY_SPLIT[CATEGORIES[cat]]) for cat in UNIFORMED}
         self.targets[CADET] = round(self.c.uniformed * scale * cal.CADETS_PER_UNIFORMED)
         self.targets[CIVILIAN] = round(self.c.civilians * scale)
         self.next_id = 1000 + self.rng.integers(0, 9000)
@@ -148,8 +147,7 @@ class Workforce:
                 cap = self.women_max_rank[cat]
                 rank = np.where(female & (rank > cap), cap, rank).astype(np.int16)
             self._add_people(cat, target, female, entry, np.minimum(age, cal.RETIREMENT_AGE - 1), rank)
-        self.p["joined_q"][:] = -cal.CADET_QUARTERS * (self.p["cat"] != CADET)
-        # cadets' academy years are spread so that graduations come evenly
+        # cadets' academy years are spread so that graduations come evenly (only cadets' joined_q is read)
         cadets = self.p["cat"] == CADET
         self.p["joined_q"][cadets] = -self.rng.integers(0, cal.CADET_QUARTERS, size=int(cadets.sum()))
 
