@@ -1,0 +1,1 @@
+select service_code, service_name from {{ ref('services') }}

@@ -1,0 +1,1 @@
+select sex_code, sex_name from {{ ref('sexes') }}

@@ -1,0 +1,27 @@
+-- Deployments to international missions overlapping the quarter, with the overlap.
+-- Grain: (country_code, period, source_row): one row per accepted deployments row.
+-- depends_on: {{ ref('int_partition_inputs') }}
+{{ config(**partitioned_incremental('deployments_fingerprint')) }}
+{%- set partitions = partitions_to_build('deployments_fingerprint') %}
+
+select
+    {{ surrogate_key(['country_code', 'period', 'source_row']) }} as deployment_key,
+    country_code,
+    period,
+    source_row,
+    person_key,
+    case when local_rank is not null then {{ surrogate_key(['country_code', 'local_rank']) }} end as rank_key,
+    sex_code,
+    category_code,
+    mission_name,
+    organization_code,
+    role_code,
+    start_date,
+    end_date,
+    overlap_start_date,
+    overlap_end_date,
+    {{ dbt.datediff('overlap_start_date', 'overlap_end_date', 'day') }} + 1 as overlap_days,
+    began_before_quarter,
+    continues_after_quarter
+from {{ ref('int_deployment_quarters') }}
+where {{ partition_filter(partitions) }}

@@ -1,0 +1,20 @@
+-- People who left during the quarter, with their sex and category as the separations row gives them.
+-- Grain: (country_code, period, source_row): one row per accepted separations row.
+-- depends_on: {{ ref('int_partition_inputs') }}
+{{ config(**partitioned_incremental('separations_fingerprint')) }}
+{%- set partitions = partitions_to_build('separations_fingerprint') %}
+
+select
+    {{ surrogate_key(['country_code', 'period', 'source_row']) }} as separation_key,
+    country_code,
+    period,
+    source_row,
+    person_key,
+    case when local_rank is not null then {{ surrogate_key(['country_code', 'local_rank']) }} end as rank_key,
+    sex_code,
+    category_code,
+    category_code in {{ sql_list('uniformed_categories') }} as is_uniformed,
+    exit_date,
+    reason_code
+from {{ ref('stg_separations') }}
+where {{ partition_filter(partitions) }}

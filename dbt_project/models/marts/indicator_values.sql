@@ -1,0 +1,93 @@
+-- The published indicator table for authorised users: every indicator of every country and quarter
+-- with accepted personnel, every breakdown, and the WB4 regional rows. Grain: (indicator_code,
+-- country_code, period, breakdown, breakdown_value). See ../../../docs/indicators.md.
+-- depends_on: {{ ref('int_partition_inputs') }}
+{{ config(contract={'enforced': true}, **partitioned_incremental('indicators_fingerprint')) }}
+{%- set partitions = partitions_to_build('indicators_fingerprint') %}
+{%- set families = ['ind_workforce', 'ind_recruitment', 'ind_turnover', 'ind_deployment', 'ind_training',
+                    'ind_complaints'] %}
+{#- a country's partitions read its own rows; a WB4 partition reads all four countries of its quarter #}
+{%- set country_partitions, regional_partitions = none, none %}
+{%- if partitions is not none %}
+    {%- set country_partitions, regional_partitions = [], [] %}
+    {%- for partition in partitions %}
+        {%- do (regional_partitions if partition[0] == 'WB4' else country_partitions).append(partition) %}
+    {%- endfor %}
+{%- endif %}
+
+with country_rows as (
+
+    {%- for family in families %}
+    select country_code, period, indicator_code, breakdown, breakdown_value, numerator, denominator
+    from {{ ref(family) }}
+    where {{ partition_filter(country_partitions) }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+regional_inputs as (
+
+    {%- for family in families %}
+    select country_code, period, indicator_code, breakdown, breakdown_value, numerator, denominator
+    from {{ ref(family) }}
+    where {{ partition_filter(regional_partitions, any_country=true) }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+-- a regional row exists only where all four countries have the indicator's total row
+complete_quarters as (
+
+    select period, indicator_code
+    from regional_inputs
+    where breakdown = 'total'
+    group by period, indicator_code
+    having count(distinct country_code) = 4
+
+),
+
+regional_rows as (
+
+    -- sums over the countries; a country without a breakdown value counts 0
+    select
+        'WB4' as country_code,
+        i.period,
+        i.indicator_code,
+        i.breakdown,
+        i.breakdown_value,
+        sum(i.numerator) as numerator,
+        sum(i.denominator) as denominator
+    from regional_inputs as i
+    inner join complete_quarters as c on c.period = i.period and c.indicator_code = i.indicator_code
+    group by i.period, i.indicator_code, i.breakdown, i.breakdown_value
+
+),
+
+all_rows as (
+
+    select * from country_rows
+    union all
+    select * from regional_rows
+
+)
+
+select
+    cast(r.indicator_code as {{ dbt.type_string() }}) as indicator_code,
+    cast(r.country_code as {{ dbt.type_string() }}) as country_code,
+    cast(r.period as {{ dbt.type_string() }}) as period,
+    cast(r.breakdown as {{ dbt.type_string() }}) as breakdown,
+    cast(r.breakdown_value as {{ dbt.type_string() }}) as breakdown_value,
+    cast(r.numerator as {{ dbt.type_bigint() }}) as numerator,
+    cast(r.denominator as {{ dbt.type_bigint() }}) as denominator,
+    cast(case
+        when i.unit = 'count' then r.numerator
+        when r.denominator = 0 then null
+        when i.unit = 'per_1000' then 1000.0 * r.numerator / r.denominator
+        else 100.0 * r.numerator / r.denominator
+    end as {{ type_double() }}) as value,
+    cast(i.unit as {{ dbt.type_string() }}) as unit,
+    cast('A' as {{ dbt.type_string() }}) as obs_status
+from all_rows as r
+inner join {{ ref('dim_indicator') }} as i on i.indicator_code = r.indicator_code

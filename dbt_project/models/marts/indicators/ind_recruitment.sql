@@ -1,0 +1,27 @@
+-- Recruitment indicators of the quarter's applications. Exist where recruitment(q) was reported
+-- (and personnel(q) accepted). Grain: (country_code, period, indicator_code, breakdown, breakdown_value).
+-- depends_on: {{ ref('int_partition_inputs') }}
+{{ config(**partitioned_incremental('recruitment_indicators_fingerprint')) }}
+{%- set partitions = partitions_to_build('recruitment_indicators_fingerprint') %}
+
+with reported as (
+
+    select * from ({{ reported_partitions(partitions) }}) as p where recruitment_id is not null
+
+),
+
+applications as (
+
+    select * from {{ ref('fct_recruitment_applications') }}
+    where {{ partition_filter(partitions) }}
+
+)
+
+{{ indicator_rows('WSHARE_APPLICANTS', 'applications', 'reported', '1 = 1', "sex_code = 'F'",
+                  breakdowns=[['channel', 'channel_code']]) }}
+union all
+{{ indicator_rows('WSHARE_ADMITTED', 'applications', 'reported', 'is_admitted', "sex_code = 'F'",
+                  breakdowns=[['channel', 'channel_code']]) }}
+union all
+{{ indicator_rows('ADMISSION_RATE', 'applications', 'reported', 'is_decided', 'is_admitted',
+                  breakdowns=[['sex', 'sex_code']]) }}
