@@ -1,4 +1,4 @@
-"""parity's code location: inbox -> raw tables (partitioned by quarter x country) -> dbt models."""
+"""parity's code location: inbox -> raw tables (partitioned by quarter x country) -> dbt models -> public.duckdb."""
 import sys
 from pathlib import Path
 
@@ -10,11 +10,12 @@ from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.schedules import quarterly_chase
 from orchestration.defs.ingest.sensors import inbox_sensor
+from orchestration.defs.public.assets import public_warehouse
 from orchestration.jobs import ingest_job, transform_job
 from orchestration.resources import ParityResource
 
 defs = dg.Definitions(
-    assets=[raw_tables, warehouse_models],
+    assets=[raw_tables, warehouse_models, public_warehouse],
     jobs=[ingest_job, transform_job],
     sensors=[inbox_sensor],
     schedules=[quarterly_chase],

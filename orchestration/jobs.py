@@ -1,13 +1,15 @@
-"""Jobs: `ingest` loads one (quarter, country) partition; `transform` runs the dbt build."""
+"""Jobs: `ingest` loads one (quarter, country) partition; `transform` runs the dbt build and refreshes public.duckdb."""
 import dagster as dg
 
 from orchestration.defs.dbt.assets import warehouse_models
 from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.sensors import INGEST_JOB
+from orchestration.defs.public.assets import public_warehouse
 from orchestration.partitions import submission_partitions
 
 ingest_job = dg.define_asset_job(INGEST_JOB, selection=dg.AssetSelection.assets(raw_tables),
                                  partitions_def=submission_partitions,
                                  description="Receive the new files of one (quarter, country) submission.")
-transform_job = dg.define_asset_job("transform", selection=dg.AssetSelection.assets(warehouse_models),
-                                    description="dbt build: staging, intermediate and marts, with their tests.")
+transform_job = dg.define_asset_job("transform", selection=dg.AssetSelection.assets(warehouse_models, public_warehouse),
+                                    description="dbt build (staging, intermediate, marts, with their tests), "
+                                                "then public.duckdb for the analysts.")

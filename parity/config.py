@@ -1,6 +1,7 @@
 """Where parity keeps its data and how it is tuned, from the environment.
 
-PARITY_HOME (default ./data) holds inbox/<CC>/ (or PARITY_INBOX), archive/, warehouse.duckdb, dagster/ and logs/.
+PARITY_HOME (default ./data) holds inbox/<CC>/ (or PARITY_INBOX), archive/, warehouse.duckdb (restricted),
+public.duckdb (the analysts' copy of the public side), dagster/ and logs/.
 """
 import os
 from dataclasses import dataclass
@@ -36,6 +37,11 @@ class Settings:
     @property
     def warehouse(self) -> Path:
         return self.home / "warehouse.duckdb"
+
+    @property
+    def public_warehouse(self) -> Path:
+        """What analysts open (read-only): the public side only, replaced whole after each build."""
+        return self.home / "public.duckdb"
 
     @property
     def dagster_home(self) -> Path:

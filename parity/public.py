@@ -1,0 +1,74 @@
+"""The analysts' side: $PARITY_HOME/public.duckdb, rebuilt from the restricted warehouse after each dbt
+build and swapped in atomically.
+
+What goes there is what the dbt project tags `public` (the disclosure-controlled indicator twin, the
+dimensions, aggregates built from them): never a person-level row. The new file is written beside the
+old one and renamed over it, so an analyst's open session keeps reading the previous file until it
+reconnects, never blocks a load, and never sees a half-written one.
+"""
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from parity.config import DBT_PROJECT_DIR, Settings
+
+PUBLIC_TAG = "public"
+
+
+@dataclass(frozen=True)
+class PublicRelation:
+    schema: str
+    name: str
+    description: str
+    columns: dict[str, str]  # column name -> description
+
+
+def public_relations(manifest_path: Path = DBT_PROJECT_DIR / "target" / "manifest.json") -> list[PublicRelation]:
+    """The models tagged `public`, from dbt's manifest (the one place that says what may leave)."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    relations = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and PUBLIC_TAG in node["tags"]:
+            relations.append(PublicRelation(
+                node["schema"], node["alias"] or node["name"], node["description"].strip(),
+                {name: c["description"].strip() for name, c in node["columns"].items()}))
+    return sorted(relations, key=lambda r: r.name)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def export_public(settings: Settings, relations: list[PublicRelation]) -> dict[str, int]:
+    """Write public.duckdb from the warehouse and swap it in. Returns the row count of each table."""
+    target = settings.public_warehouse
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    counts = {}
+    try:
+        con = duckdb.connect(str(staging))
+        try:
+            con.execute(f"ATTACH {_literal(str(settings.warehouse))} AS restricted (READ_ONLY)")
+            for r in relations:
+                con.execute(f'CREATE TABLE main."{r.name}" AS SELECT * FROM restricted."{r.schema}"."{r.name}"')
+                # the dbt descriptions travel with the tables: duckdb_tables() and duckdb_columns() show them
+                con.execute(f'COMMENT ON TABLE main."{r.name}" IS {_literal(r.description)}')
+                present = {c for (c,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                    "AND table_name = ?", [r.name]).fetchall()}
+                for column, text in r.columns.items():
+                    if column in present and text:
+                        con.execute(f'COMMENT ON COLUMN main."{r.name}"."{column}" IS {_literal(text)}')
+                counts[r.name] = con.execute(f'SELECT count(*) FROM main."{r.name}"').fetchone()[0]
+            con.execute("DETACH restricted")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(staging, target)  # atomic on one file system: readers see the old file or the new one
+    finally:
+        staging.unlink(missing_ok=True)
+        staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+    return counts
