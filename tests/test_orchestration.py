@@ -110,7 +110,17 @@ def test_rejected_table_fails_the_run_and_keeps_accepted_data(home):
         pd.testing.assert_frame_equal(con.execute("SELECT * FROM raw.personnel ORDER BY ALL").df(), before)
 
 
-def test_transform_job_builds_staging_with_its_tests(home):
+def _attached_data_tests() -> int:
+    """dbt data tests on a model or seed: each is one Dagster asset check."""
+    import json
+
+    from orchestration.defs.dbt.project import dbt_project
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return sum(1 for n in manifest["nodes"].values() if n["resource_type"] == "test" and n.get("attached_node"))
+
+
+def test_transform_job_builds_the_marts_with_their_checks_then_public_duckdb(home):
     from orchestration.definitions import defs
 
     deliver(home, *sample_files("MNE"))
@@ -120,10 +130,27 @@ def test_transform_job_builds_staging_with_its_tests(home):
     result = defs.resolve_job_def("transform").execute_in_process(instance=instance)
     assert result.success
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    assert len(checks) == 101 and all(e.event_specific_data.passed for e in checks)
+    assert len(checks) == _attached_data_tests() > 250
+    assert all(e.event_specific_data.passed for e in checks)
+    materialized = {e.asset_key.to_user_string() for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
+    assert {"marts/indicator_values", "marts/indicator_values_public", "marts/fct_personnel_quarter",
+            "public/warehouse"} <= materialized
     with warehouse.connect(home.warehouse, read_only=True) as con:
         counts = dict(con.execute("SELECT period, count(*) FROM staging.stg_personnel GROUP BY ALL").fetchall())
         columns = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
                                              "WHERE table_name = 'stg_personnel'").fetchall()]
+        indicators = con.execute("SELECT * FROM marts.indicator_values ORDER BY ALL").df()
+        ledger = con.execute("SELECT * FROM intermediate.partition_builds ORDER BY ALL").df()
     assert counts == {"2024Q3": 9, "2024Q4": 8}
     assert "sex_code" in columns and "person_key" in columns and "personnel_no" not in columns
+    # MNE alone: its two quarters, attrition and promotion only in 2024Q4, no WB4 row
+    assert set(indicators.period) == {"2024Q3", "2024Q4"} and set(indicators.country_code) == {"MNE"}
+    assert set(indicators[indicators.indicator_code == "ATTRITION_RATE"].period) == {"2024Q4"}
+    assert home.public_warehouse.exists()
+
+    # the incremental path: nothing new, no partition rebuilt (built_at kept), the same marts
+    assert defs.resolve_job_def("transform").execute_in_process(instance=instance).success
+    with warehouse.connect(home.warehouse, read_only=True) as con:
+        pd.testing.assert_frame_equal(con.execute("SELECT * FROM marts.indicator_values ORDER BY ALL").df(), indicators)
+        pd.testing.assert_frame_equal(con.execute("SELECT * FROM intermediate.partition_builds ORDER BY ALL").df(),
+                                      ledger)

@@ -24,7 +24,8 @@
         country_code {{ dbt.type_string() }} not null,
         period {{ dbt.type_string() }} not null,
         inputs_fingerprint {{ dbt.type_string() }} not null,
-        code_checksum {{ dbt.type_string() }} not null
+        code_checksum {{ dbt.type_string() }} not null,
+        built_at {{ dbt.type_timestamp() }} not null
     )
 {% endmacro %}
 
@@ -135,14 +136,29 @@
 {% endmacro %}
 
 
-{#- After a successful build every partition of the model reflects its current inputs. -#}
+{#- After a successful build every partition of the model reflects its current inputs: forget what
+    changed, record what is new (built_at tells when each partition was last rebuilt). -#}
 {% macro record_built_partitions(fingerprint) %}
     {% set ledger = partition_ledger() %}
-    delete from {{ ledger }} where model_name = '{{ this.identifier }}';
-    insert into {{ ledger }} (model_name, country_code, period, inputs_fingerprint, code_checksum)
-    select '{{ this.identifier }}', country_code, period, {{ fingerprint }}, '{{ model.checksum.checksum }}'
-    from {{ ref('int_partition_inputs') }}
-    where {{ fingerprint }} is not null
+    {% set inputs = ref('int_partition_inputs') %}
+    delete from {{ ledger }}
+    where model_name = '{{ this.identifier }}'
+      and not exists (
+          select 1 from {{ inputs }} as i
+          where i.country_code = {{ ledger.identifier }}.country_code
+            and i.period = {{ ledger.identifier }}.period
+            and i.{{ fingerprint }} = {{ ledger.identifier }}.inputs_fingerprint
+            and {{ ledger.identifier }}.code_checksum = '{{ model.checksum.checksum }}'
+      );
+    insert into {{ ledger }} (model_name, country_code, period, inputs_fingerprint, code_checksum, built_at)
+    select '{{ this.identifier }}', i.country_code, i.period, i.{{ fingerprint }}, '{{ model.checksum.checksum }}',
+           {{ dbt.current_timestamp() }}
+    from {{ inputs }} as i
+    where i.{{ fingerprint }} is not null
+      and not exists (
+          select 1 from {{ ledger }} as l
+          where l.model_name = '{{ this.identifier }}' and l.country_code = i.country_code and l.period = i.period
+      )
 {% endmacro %}
 
 

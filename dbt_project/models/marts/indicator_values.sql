@@ -1,6 +1,6 @@
 -- The published indicator table for authorised users: every indicator of every country and quarter
 -- with accepted personnel, every breakdown, and the WB4 regional rows. Grain: (indicator_code,
--- country_code, period, breakdown, breakdown_value). See ../../../docs/indicators.md.
+-- country_code, period, breakdown, breakdown_value). See docs/decisions.md (Marts and indicators).
 -- depends_on: {{ ref('int_partition_inputs') }}
 {{ config(contract={'enforced': true}, **partitioned_incremental('indicators_fingerprint')) }}
 {%- set partitions = partitions_to_build('indicators_fingerprint') %}
