@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test dev bench lock clean
+.PHONY: setup demo test dev docs bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,8 +27,14 @@ test: setup
 dev: setup
 	$(BIN)/parity dev
 
+# dbt's documentation site of the models, offline (the catalog is read from the demo's warehouse)
+docs: setup
+	cd dbt_project && PARITY_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb ../$(BIN)/dbt docs generate --quiet
+	@echo "open dbt_project/target/index.html (or: cd dbt_project && ../$(BIN)/dbt docs serve)"
+
 bench: setup
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/marts.py
 
 # Re-pin requirements.lock from pyproject.toml's ranges (needs the package registry).
 lock: setup

@@ -64,14 +64,22 @@ def _print_how_to_query(settings: Settings) -> None:
     with warehouse.connect(settings.warehouse, read_only=True) as con:
         accepted = con.execute("""SELECT count(*) FROM meta.current_tables WHERE table_name = 'personnel'""").fetchone()[0]
         tables = con.execute("""SELECT count(*), sum(row_count) FROM meta.current_tables""").fetchone()
+    public = settings.public_warehouse
+    published = ""
+    if public.exists():
+        with warehouse.connect(public, read_only=True) as con:
+            rows, confidential = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE obs_status = 'C') FROM indicator_values_public").fetchone()
+        published = f"\n  {rows:,} indicator rows in {public} ({confidential:,} confidential)"
     print(f"""
-Warehouse: {settings.warehouse}
-  {accepted} submissions with personnel accepted; {tables[0]} tables, {tables[1]:,} rows in raw.*
-Query it (read-only, so a load is never blocked):
-  .venv/bin/python -c "import duckdb; c = duckdb.connect('{settings.warehouse}', read_only=True); \\
-print(c.sql('select country_code, period, count(*) from staging.stg_personnel group by all order by all'))"
+Restricted warehouse: {settings.warehouse}
+  {accepted} submissions with personnel accepted; {tables[0]} tables, {tables[1]:,} rows in raw.*{published}
+Query the indicators as analysts do (read-only; see README, "For analysts"):
+  .venv/bin/python -c "import duckdb; c = duckdb.connect('{public}', read_only=True); \\
+c.sql(\"select country_code, period, value from indicator_values_public where indicator_code = 'WSHARE_UNIFORMED' \\
+and breakdown = 'total' order by all\").show(max_rows=50)"
 Registry: meta.submission_tables (every table received, its status and version), meta.current_tables.
-Dagster UI: make dev""")
+Dagster UI: make dev    dbt docs: make docs""")
 
 
 def cmd_dev(args) -> int:

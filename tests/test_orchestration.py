@@ -154,3 +154,53 @@ def test_transform_job_builds_the_marts_with_their_checks_then_public_duckdb(hom
         pd.testing.assert_frame_equal(con.execute("SELECT * FROM marts.indicator_values ORDER BY ALL").df(), indicators)
         pd.testing.assert_frame_equal(con.execute("SELECT * FROM intermediate.partition_builds ORDER BY ALL").df(),
                                       ledger)
+
+
+def test_dbt_docs_generate_offline_with_every_mart_column_described(home):
+    """`make docs`: the catalog is read from the warehouse; every column of every mart is described."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from parity.config import DBT_PROJECT_DIR
+
+    deliver(home, *sample_files("SRB"))
+    instance = dg.DagsterInstance.ephemeral()
+    assert _materialize(partition_key("SRB", "2024Q3"), instance).success
+    from orchestration.definitions import defs
+    assert defs.resolve_job_def("transform").execute_in_process(instance=instance).success
+    env = {**os.environ, "PARITY_WAREHOUSE": str(home.warehouse)}
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    subprocess.run([dbt, "docs", "generate", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+                    "--profiles-dir", str(DBT_PROJECT_DIR)], check=True, env=env, cwd=DBT_PROJECT_DIR)
+    target = DBT_PROJECT_DIR / "target"
+    assert (target / "index.html").exists()
+    catalog = json.loads((target / "catalog.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    undescribed = []
+    for unique_id, node in catalog["nodes"].items():
+        if unique_id.startswith("model.") and node["metadata"]["schema"] == "marts":
+            described = manifest["nodes"][unique_id]["columns"]
+            undescribed += [f"{node['metadata']['name']}.{c}" for c in node["columns"]
+                            if not described.get(c, {}).get("description")]
+    assert len([u for u in catalog["nodes"] if u.startswith("model.")]) > 30
+    assert not undescribed
+
+
+
+def test_a_loaded_partition_requests_the_marts_and_public_duckdb_automatically(home):
+    """Eager automation: once a raw partition is materialised, the dbt models downstream of it and
+    public.duckdb are requested on the next tick (the automation sensor of `make dev` runs them)."""
+    from orchestration.definitions import defs
+
+    deliver(home, *sample_files("MNE", "2024Q3"))
+    instance = dg.DagsterInstance.ephemeral()
+    first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    assert _materialize(partition_key("MNE", "2024Q3"), instance).success
+    second = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+    requested = {key.to_user_string() for key in second.get_requested_asset_keys()} \
+        if hasattr(second, "get_requested_asset_keys") else {
+            r.asset_key.to_user_string() for r in second.results if r.true_subset.size}
+    assert {"staging/stg_personnel", "marts/fct_personnel_quarter", "marts/indicator_values",
+            "marts/indicator_values_public", "public/warehouse"} <= requested
