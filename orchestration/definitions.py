@@ -7,6 +7,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.defs.dbt.assets import warehouse_models
 from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.sensors import marts_after_load
 from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.schedules import quarterly_chase
 from orchestration.defs.ingest.sensors import inbox_sensor
@@ -17,7 +18,7 @@ from orchestration.resources import ParityResource
 defs = dg.Definitions(
     assets=[raw_tables, warehouse_models, public_warehouse],
     jobs=[ingest_job, transform_job],
-    sensors=[inbox_sensor],
+    sensors=[inbox_sensor, marts_after_load],
     schedules=[quarterly_chase],
     resources={"parity": ParityResource(), "dbt": DbtCliResource(
         project_dir=dbt_project,

@@ -2,6 +2,7 @@
 import dagster as dg
 
 from orchestration.defs.dbt.assets import warehouse_models
+from orchestration.defs.dbt.sensors import TRANSFORM_JOB
 from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.sensors import INGEST_JOB
 from orchestration.defs.public.assets import public_warehouse
@@ -10,6 +11,6 @@ from orchestration.partitions import submission_partitions
 ingest_job = dg.define_asset_job(INGEST_JOB, selection=dg.AssetSelection.assets(raw_tables),
                                  partitions_def=submission_partitions,
                                  description="Receive the new files of one (quarter, country) submission.")
-transform_job = dg.define_asset_job("transform", selection=dg.AssetSelection.assets(warehouse_models, public_warehouse),
+transform_job = dg.define_asset_job(TRANSFORM_JOB, selection=dg.AssetSelection.assets(warehouse_models, public_warehouse),
                                     description="dbt build (staging, intermediate, marts, with their tests), "
                                                 "then public.duckdb for the analysts.")

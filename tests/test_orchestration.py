@@ -189,18 +189,19 @@ def test_dbt_docs_generate_offline_with_every_mart_column_described(home):
 
 
 
-def test_a_loaded_partition_requests_the_marts_and_public_duckdb_automatically(home):
-    """Eager automation: once a raw partition is materialised, the dbt models downstream of it and
-    public.duckdb are requested on the next tick (the automation sensor of `make dev` runs them)."""
-    from orchestration.definitions import defs
+def test_a_load_requests_one_transform_run(home):
+    """marts_after_load: nothing loaded, nothing requested; a materialised raw partition requests one
+    `transform` run (dbt build, then public.duckdb), and that run works on a fresh warehouse."""
+    from orchestration.defs.dbt.sensors import marts_after_load
 
     deliver(home, *sample_files("MNE", "2024Q3"))
     instance = dg.DagsterInstance.ephemeral()
-    first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    context = dg.build_sensor_context(instance=instance)
+    assert isinstance(marts_after_load(context), dg.SkipReason)
     assert _materialize(partition_key("MNE", "2024Q3"), instance).success
-    second = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
-    requested = {key.to_user_string() for key in second.get_requested_asset_keys()} \
-        if hasattr(second, "get_requested_asset_keys") else {
-            r.asset_key.to_user_string() for r in second.results if r.true_subset.size}
-    assert {"staging/stg_personnel", "marts/fct_personnel_quarter", "marts/indicator_values",
-            "marts/indicator_values_public", "public/warehouse"} <= requested
+    request = marts_after_load(context)
+    assert isinstance(request, dg.RunRequest) and marts_after_load.job_name == "transform"
+    assert isinstance(marts_after_load(context), dg.SkipReason)  # once per load, not every tick
+    from orchestration.definitions import defs
+    run = defs.resolve_job_def("transform").execute_in_process(instance=instance, run_config=request.run_config)
+    assert run.success and home.public_warehouse.exists()

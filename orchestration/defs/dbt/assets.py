@@ -17,10 +17,6 @@ class ParityDbtTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if dbt_resource_props["resource_type"] == "model" and len(fqn) > 2 else "reference"
 
-    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
-        # rebuilt as soon as a raw partition (or an upstream model) has been materialised
-        return dg.AutomationCondition.eager()
-
 
 @dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=ParityDbtTranslator(),
             pool=DUCKDB_POOL)

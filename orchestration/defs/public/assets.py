@@ -16,7 +16,6 @@ PUBLIC_RELATIONS = public_relations(dbt_project.manifest_path)
     deps=[get_asset_key_for_model([warehouse_models], r.name) for r in PUBLIC_RELATIONS],
     group_name="public",
     pool=DUCKDB_POOL,
-    automation_condition=dg.AutomationCondition.eager(),
     description="$PARITY_HOME/public.duckdb: the public twin of the indicators, the dimensions and the aggregates "
                 "built from them (dbt models tagged `public`), swapped in atomically; analysts open it read-only.",
 )
