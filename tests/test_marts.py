@@ -1,7 +1,6 @@
 """The star schema and the indicator marts: equal to an independent computation, whatever the order
 the files arrive in, and a correction changes exactly the rows that depend on it."""
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
