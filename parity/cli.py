@@ -76,8 +76,8 @@ Restricted warehouse: {settings.warehouse}
   {accepted} submissions with personnel accepted; {tables[0]} tables, {tables[1]:,} rows in raw.*{published}
 Query the indicators as analysts do (read-only; see README, "For analysts"):
   .venv/bin/python -c "import duckdb; c = duckdb.connect('{public}', read_only=True); \\
-c.sql(\"select country_code, period, value from indicator_values_public where indicator_code = 'WSHARE_UNIFORMED' \\
-and breakdown = 'total' order by all\").show(max_rows=50)"
+c.sql(\\"select country_code, period, value from indicator_values_public where indicator_code = 'WSHARE_UNIFORMED' \\
+and breakdown = 'total' order by all\\").show(max_rows=50)"
 Registry: meta.submission_tables (every table received, its status and version), meta.current_tables.
 Dagster UI: make dev    dbt docs: make docs""")
 
