@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,8 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from orchestration.defs.dbt.project import run_dbt  # noqa: E402
 from parity import warehouse  # noqa: E402
-from parity.config import DBT_PROJECT_DIR, Settings  # noqa: E402
+from parity.config import Settings  # noqa: E402
 from parity.generate import simulate  # noqa: E402
 from parity.pseudonym import pseudonymise  # noqa: E402
 from parity.public import export_public, public_relations  # noqa: E402
@@ -68,13 +68,9 @@ def put_raw(settings: Settings, periods: list[Period], scale: float) -> int:
 def dbt_build(settings: Settings, *args: str) -> dict:
     """Wall time of `dbt build`, and from run_results.json the time spent in models and in tests
     (the rest is dbt's start-up, parsing and hooks)."""
-    env = {**os.environ, "PARITY_WAREHOUSE": str(settings.warehouse)}
-    target = settings.home / "dbt-target"  # not the project's target/: the code location reads its manifest
+    target = settings.home / "dbt-target"
     start = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).with_name("dbt")), "build", "--quiet", *args,
-                    "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                    "--target-path", str(target), "--log-path", str(settings.home / "logs")],
-                   check=True, env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL)
+    run_dbt("build", *args, warehouse=settings.warehouse, target_path=target)
     wall = time.perf_counter() - start
     results = json.loads((target / "run_results.json").read_text())["results"]
     spent = {"model": 0.0, "test": 0.0}

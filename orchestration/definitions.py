@@ -1,12 +1,10 @@
 """parity's code location: inbox -> raw tables (partitioned by quarter x country) -> dbt models -> public.duckdb."""
-import sys
-from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.defs.dbt.assets import warehouse_models
-from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
 from orchestration.defs.dbt.sensors import marts_after_load
 from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.schedules import quarterly_chase
@@ -22,7 +20,6 @@ defs = dg.Definitions(
     schedules=[quarterly_chase],
     resources={"parity": ParityResource(), "dbt": DbtCliResource(
         project_dir=dbt_project,
-        # the dbt of this environment, whether or not its bin folder is on PATH
-        dbt_executable=str(Path(sys.executable).with_name("dbt")),
+        dbt_executable=str(DBT_EXECUTABLE),
     )},
 )

@@ -1,8 +1,5 @@
 """The star schema and the indicator marts: equal to an independent computation, whatever the order
 the files arrive in, and a correction changes exactly the rows that depend on it."""
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -10,8 +7,8 @@ import pandas as pd
 import pytest
 
 from conftest import COUNTRIES, deliver
+from orchestration.defs.dbt.project import run_dbt
 from parity import warehouse
-from parity.config import DBT_PROJECT_DIR
 from parity.generate import generate, simulate
 from parity.load import load
 from reference_indicators import KEY, reference_indicators
@@ -81,13 +78,6 @@ def test_marts_equal_an_independent_computation(home, generated):
     assert hidden[["numerator", "denominator", "value"]].isna().all().all()
 
 
-def _dbt_full_refresh(settings) -> None:
-    env = {**os.environ, "PARITY_WAREHOUSE": str(settings.warehouse)}
-    subprocess.run([str(Path(sys.executable).with_name("dbt")), "build", "--full-refresh", "--quiet",
-                    "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-                   check=True, env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL)
-
-
 def test_any_arrival_order_gives_the_same_marts_and_a_correction_changes_only_its_dependents(home, generated,
                                                                                           tmp_path):
     out, reference = generated
@@ -130,7 +120,7 @@ def test_any_arrival_order_gives_the_same_marts_and_a_correction_changes_only_it
     assert set(coverage.period) == {str(p) for p in PERIODS}
 
     # the incremental result is what a full rebuild gives
-    _dbt_full_refresh(home)
+    run_dbt("build", "--full-refresh", warehouse=home.warehouse)
     pd.testing.assert_frame_equal(marts(home), after)
 
 

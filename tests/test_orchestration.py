@@ -159,10 +159,8 @@ def test_transform_job_builds_the_marts_with_their_checks_then_public_duckdb(hom
 def test_dbt_docs_generate_offline_with_every_mart_column_described(home):
     """`make docs`: the catalog is read from the warehouse; every column of every mart is described."""
     import json
-    import subprocess
-    import sys
-    from pathlib import Path
 
+    from orchestration.defs.dbt.project import run_dbt
     from parity.config import DBT_PROJECT_DIR
 
     deliver(home, *sample_files("SRB"))
@@ -170,10 +168,7 @@ def test_dbt_docs_generate_offline_with_every_mart_column_described(home):
     assert _materialize(partition_key("SRB", "2024Q3"), instance).success
     from orchestration.definitions import defs
     assert defs.resolve_job_def("transform").execute_in_process(instance=instance).success
-    env = {**os.environ, "PARITY_WAREHOUSE": str(home.warehouse)}
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    subprocess.run([dbt, "docs", "generate", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-                    "--profiles-dir", str(DBT_PROJECT_DIR)], check=True, env=env, cwd=DBT_PROJECT_DIR)
+    run_dbt("docs", "generate", warehouse=home.warehouse)
     target = DBT_PROJECT_DIR / "target"
     assert (target / "index.html").exists()
     catalog = json.loads((target / "catalog.json").read_text())

@@ -72,10 +72,14 @@
 {%- endmacro %}
 
 
-{#- The partitions an indicator family builds, with the ids of the tables they have (NULL: not reported). -#}
-{% macro reported_partitions(partitions) %}
+{#- The partitions of an indicator family where its indicators exist: personnel(q) accepted and each
+    table of `requires` reported (e.g. ['recruitment_id']), with the ids of the tables they have. -#}
+{% macro reported_partitions(partitions, requires=[]) %}
     select country_code, period, period_index, personnel_id, previous_personnel_id, recruitment_id, separations_id,
            deployments_id, trainings_id, complaints_id
     from {{ ref('int_partition_inputs') }}
     where personnel_id is not null and {{ partition_filter(partitions) }}
+    {%- for id in requires %}
+        and {{ id }} is not null
+    {%- endfor %}
 {% endmacro %}

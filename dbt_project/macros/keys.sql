@@ -7,3 +7,9 @@
     {%- endfor -%}
     {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}
+
+
+{#- The rank of a row (dim_rank.rank_key); NULL for civilians and cadets, who carry no rank. -#}
+{% macro rank_key(country_code='country_code', local_rank='local_rank') -%}
+    case when {{ local_rank }} is not null then {{ surrogate_key([country_code, local_rank]) }} end
+{%- endmacro %}

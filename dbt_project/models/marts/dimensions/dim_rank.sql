@@ -7,7 +7,7 @@ with ranks as (
 )
 
 select
-    {{ surrogate_key(['country_code', 'local_rank']) }} as rank_key,
+    {{ rank_key() }} as rank_key,
     country_code,
     local_rank,
     rank_order,

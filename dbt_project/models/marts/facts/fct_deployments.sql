@@ -10,7 +10,7 @@ select
     period,
     source_row,
     person_key,
-    case when local_rank is not null then {{ surrogate_key(['country_code', 'local_rank']) }} end as rank_key,
+    {{ rank_key() }} as rank_key,
     sex_code,
     category_code,
     mission_name,

@@ -15,7 +15,7 @@ select
     country_code,
     period,
     person_key,
-    case when local_rank is not null then {{ surrogate_key(['country_code', 'local_rank']) }} end as rank_key,
+    {{ rank_key() }} as rank_key,
     sex_code,
     category_code,
     service_code,

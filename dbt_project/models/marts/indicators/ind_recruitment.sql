@@ -6,7 +6,7 @@
 
 with reported as (
 
-    select * from ({{ reported_partitions(partitions) }}) as p where recruitment_id is not null
+    {{ reported_partitions(partitions, requires=['recruitment_id']) }}
 
 ),
 

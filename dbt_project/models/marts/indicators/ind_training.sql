@@ -7,7 +7,7 @@
 
 with reported as (
 
-    select * from ({{ reported_partitions(partitions) }}) as p where trainings_id is not null
+    {{ reported_partitions(partitions, requires=['trainings_id']) }}
 
 ),
 

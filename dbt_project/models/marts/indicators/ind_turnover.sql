@@ -7,7 +7,7 @@
 
 with with_previous as (
 
-    select * from ({{ reported_partitions(partitions) }}) as p where previous_personnel_id is not null
+    {{ reported_partitions(partitions, requires=['previous_personnel_id']) }}
 
 ),
 
