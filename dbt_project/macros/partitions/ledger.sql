@@ -38,15 +38,16 @@
         'on_schema_change': 'fail',
         'pre_hook': "{{ delete_partitions_to_build('" ~ fingerprint ~ "') }}",
         'post_hook': "{{ record_built_partitions('" ~ fingerprint ~ "') }}",
-        'meta': {'partition_fingerprint': fingerprint},
     }) }}
 {% endmacro %}
 
 
 {#-
   The partitions to build, as a list of [country_code, period]; none means "all of them" (first
-  build, full refresh, compilation; and unit tests, which have no target relation: `this` is none). Resolved to literals before the model runs, so the
-  model can filter its reads with constants that the database prunes storage with.
+  build, full refresh, compilation; and unit tests, which have no target relation: `this` is none).
+  Resolved to literals before the model runs, so the model can filter its reads with constants that
+  the database prunes storage with. The model's body and its pre-hook are rendered apart, so each
+  asks once: two small queries on the registry and the ledger, before anything changes.
 -#}
 {% macro partitions_to_build(fingerprint) %}
     {% if not execute or this is none or not is_incremental() %}
