@@ -10,7 +10,8 @@ with ranks as (
 
 ),
 
-snapshot as (
+-- snapshot(q) of the partitions to build and snapshot(q-1) they compare with, read once
+ranked as (
 
     select
         p.*,
@@ -20,21 +21,13 @@ snapshot as (
     from {{ ref('stg_personnel') }} as p
     left join ranks as r on r.country_code = p.country_code and r.local_rank = p.local_rank
     where {{ partition_filter(partitions, country_column='p.country_code', period_column='p.period') }}
+       or {{ partition_filter(partitions, lag=1, country_column='p.country_code', period_column='p.period') }}
 
 ),
 
-previous_snapshot as (
+snapshot as (
 
-    select
-        p.country_code,
-        p.person_key,
-        {{ period_index('p.period') }} as period_index,
-        p.category_code,
-        r.rank_order,
-        p.category_code in {{ sql_list('uniformed_categories') }} as is_uniformed
-    from {{ ref('stg_personnel') }} as p
-    left join ranks as r on r.country_code = p.country_code and r.local_rank = p.local_rank
-    where {{ partition_filter(partitions, lag=1, country_column='p.country_code', period_column='p.period') }}
+    select * from ranked where {{ partition_filter(partitions) }}
 
 )
 
@@ -59,7 +52,7 @@ select
     -- a rank that rose by one grade or by two within the quarter is one promotion
     coalesce(s.is_uniformed and previous.is_uniformed and s.rank_order > previous.rank_order, false) as is_promoted
 from snapshot as s
-left join previous_snapshot as previous
+left join ranked as previous
     on previous.country_code = s.country_code
     and previous.person_key = s.person_key
     and previous.period_index = s.period_index - 1
