@@ -15,25 +15,26 @@
     {%- endfor %}
 {%- endif %}
 
-with country_rows as (
+with family_rows as (
 
     {%- for family in families %}
     select country_code, period, indicator_code, breakdown, breakdown_value, numerator, denominator
     from {{ ref(family) }}
-    where {{ partition_filter(country_partitions) }}
+    where {{ partition_filter(country_partitions) }} or {{ partition_filter(regional_partitions, any_country=true) }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
 ),
 
+country_rows as (
+
+    select * from family_rows where {{ partition_filter(country_partitions) }}
+
+),
+
 regional_inputs as (
 
-    {%- for family in families %}
-    select country_code, period, indicator_code, breakdown, breakdown_value, numerator, denominator
-    from {{ ref(family) }}
-    where {{ partition_filter(regional_partitions, any_country=true) }}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    select * from family_rows where {{ partition_filter(regional_partitions, any_country=true) }}
 
 ),
 
