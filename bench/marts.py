@@ -29,7 +29,7 @@ from orchestration.defs.dbt.project import run_dbt  # noqa: E402
 from parity import warehouse  # noqa: E402
 from parity.config import Settings  # noqa: E402
 from parity.generate import simulate  # noqa: E402
-from parity.pseudonym import pseudonymise  # noqa: E402
+from parity.pseudonym import pseudonymise_table  # noqa: E402
 from parity.public import export_public, public_relations  # noqa: E402
 from sources.period import Period  # noqa: E402
 
@@ -50,10 +50,8 @@ def put_raw(settings: Settings, periods: list[Period], scale: float) -> int:
             file_id = warehouse.register_file(con, country=country, period=str(period), file_name="bench",
                                               sha256="-", size=0, received_at=now, archive_path="-", status="read")
             for table, frame in tables.items():
-                frame = frame.reset_index(drop=True).assign(source_row=lambda f: f.index + 2)
-                if "personnel_no" in frame:
-                    frame = frame.assign(personnel_no=pseudonymise(country, frame["personnel_no"], key)) \
-                                 .rename(columns={"personnel_no": "person_key"})
+                frame = pseudonymise_table(country, frame.reset_index(drop=True), key) \
+                    .assign(source_row=lambda f: f.index + 2)
                 con.execute("BEGIN TRANSACTION")
                 table_id = warehouse.register_table(
                     con, file_id=file_id, country=country, period=str(period), table=table, sheet=None,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from parity import warehouse
 from parity.config import Settings
-from parity.pseudonym import load_key, pseudonymise
+from parity.pseudonym import load_key, pseudonymise_table
 from sources import Problem, ReadError, parse_delivery_name, read_delivery
 from sources.errors import HasProblems
 from sources.reader import DeliveryName, ExtractTable
@@ -145,10 +145,7 @@ def _load_table(con, country: str, file_id: int, table: ExtractTable, key: bytes
                                  message=message, **common)
         log.error("rejected %s:\n%s", outcome.summary(), message)
         return outcome
-    frame = table.frame
-    if "personnel_no" in frame:
-        frame = frame.assign(personnel_no=pseudonymise(country, frame["personnel_no"], key))
-        frame = frame.rename(columns={"personnel_no": "person_key"})
+    frame = pseudonymise_table(country, table.frame, key)
     digest = warehouse.content_hash(frame)
     outcome.rows = len(frame)
     con.execute("BEGIN TRANSACTION")

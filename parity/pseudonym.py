@@ -46,3 +46,11 @@ def create_key_file(settings: Settings) -> bool:
 def pseudonymise(country: str, numbers: pd.Series, key: bytes) -> pd.Series:
     prefix = f"{country}:".encode("utf-8")
     return numbers.map(lambda n: hmac.digest(key, prefix + n.encode("utf-8"), hashlib.sha256).hex())
+
+
+def pseudonymise_table(country: str, frame: pd.DataFrame, key: bytes) -> pd.DataFrame:
+    """A canonical table as the warehouse stores it: `personnel_no` replaced by `person_key`."""
+    if "personnel_no" not in frame:
+        return frame
+    return frame.assign(personnel_no=pseudonymise(country, frame["personnel_no"], key)) \
+                .rename(columns={"personnel_no": "person_key"})
