@@ -50,3 +50,53 @@ class Settings:
     @property
     def key_file(self) -> Path:
         return Path(os.environ.get("PARITY_PSEUDONYM_KEY_FILE", self.home / "pseudonym.key"))
+
+
+DEFAULT_CONFIG = PROJECT_DIR / "config" / "parity.toml"
+
+
+@dataclass(frozen=True)
+class FocalPoint:
+    """A country's focal point and the deadline rule of its submissions."""
+    country: str
+    focal_point: str
+    email: str
+    language: str  # bs | mk | cnr | sr
+    timezone: str
+    due_days: int
+    reminder_days: int
+    first_period: str
+
+
+@dataclass(frozen=True)
+class QualityThresholds:
+    balance_tolerance: float = 0.02
+    step_factor: float = 3.0
+    min_history: int = 3
+    share_step_floor: float = 0.03
+    headcount_step_floor: float = 0.10
+    headcount_step_min_persons: int = 10
+    min_category_headcount: int = 30
+    problems_in_body: int = 20
+
+
+@dataclass(frozen=True)
+class Config:
+    """config/parity.toml, or the file PARITY_CONFIG names."""
+    focal_points: dict[str, FocalPoint]
+    engineers_email: str
+    engineers_name: str
+    quality: QualityThresholds
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "Config":
+        import tomllib
+
+        path = path or Path(os.environ.get("PARITY_CONFIG") or DEFAULT_CONFIG)
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            focal_points={cc: FocalPoint(country=cc, **v) for cc, v in raw["countries"].items()},
+            engineers_email=raw["engineers"]["email"],
+            engineers_name=raw["engineers"].get("name", "parity data engineering"),
+            quality=QualityThresholds(**raw.get("quality", {})),
+        )

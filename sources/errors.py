@@ -16,6 +16,7 @@ class Problem:
     column: str | None = None
     value: str | None = None
     severity: str = "error"  # "error" rejects the table, "warning" lets it in
+    rule: str | None = None  # which rule: names the message in the focal point's language
 
     def location(self) -> str:
         parts = [self.file]

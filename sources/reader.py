@@ -65,7 +65,7 @@ def parse_delivery_name(path: Path | str) -> DeliveryName:
             return DeliveryName(path, dialect.country, match["period"], table)
     patterns = ", ".join(sorted({d.file_pattern for d in DIALECTS.values()}))
     raise ReadError([Problem(
-        file=path.name, value=path.name,
+        file=path.name, value=path.name, rule="file_name",
         expected=f"a file name of the form {patterns} with a known country, a quarter like 2024Q3 "
                  f"and one of the tables {', '.join(TABLES)}",
         fix="Rename the file to the agreed pattern and deliver it again.",
@@ -90,12 +90,12 @@ def _check_name(name: DeliveryName, inbox_country: str | None, now: dt.datetime,
     file = name.path.name
     if inbox_country is not None and name.country != inbox_country:
         raise ReadError([Problem(
-            file=file, value=name.country, expected=f"a file of {inbox_country}, whose inbox it was delivered to",
+            file=file, value=name.country, rule="wrong_inbox", expected=f"a file of {inbox_country}, whose inbox it was delivered to",
             fix=f"Deliver this file to the {name.country} inbox, or correct the country code in its name.",
         )])
     if not Period.parse(name.period).has_ended(now, timezone):
         raise ReadError([Problem(
-            file=file, value=name.period, expected=f"a quarter that has ended ({timezone} time)",
+            file=file, value=name.period, rule="quarter_not_ended", expected=f"a quarter that has ended ({timezone} time)",
             fix="Check the quarter in the file name; deliver a quarter once it has ended.",
         )])
 
@@ -118,7 +118,7 @@ def _read_csv(name: DeliveryName) -> ExtractTable:
             previous_end = reader.line_num
     except csv.Error as e:
         out.problems.append(Problem(
-            file=file, row=previous_end + 1, expected=f"RFC 4180 CSV ({e})",
+            file=file, row=previous_end + 1, rule="csv_quotes", expected=f"RFC 4180 CSV ({e})",
             fix="Check the quotes on this line; export the table again from the HR system.",
         ))
         return out
@@ -126,18 +126,18 @@ def _read_csv(name: DeliveryName) -> ExtractTable:
 
 
 def _decode(data: bytes, dialect: Dialect, file: str) -> str:
-    def problem(expected: str, fix: str, row: int | None = None, value: str | None = None) -> ReadError:
-        return ReadError([Problem(file=file, row=row, value=value, expected=expected, fix=fix)])
+    def problem(rule: str, expected: str, fix: str, row: int | None = None, value: str | None = None) -> ReadError:
+        return ReadError([Problem(file=file, row=row, value=value, expected=expected, fix=fix, rule=rule)])
 
     if data.startswith(_ZIP_MAGIC):
-        raise problem("a CSV text file", "This is a ZIP/XLSX workbook, not a CSV: export the table as CSV.",
+        raise problem("not_csv", "a CSV text file", "This is a ZIP/XLSX workbook, not a CSV: export the table as CSV.",
                       value="an XLSX/ZIP archive")
     if b"\x00" in data:
-        raise problem("a CSV text file", "The file holds binary data: export the table as CSV again.")
+        raise problem("not_csv", "a CSV text file", "The file holds binary data: export the table as CSV again.")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         if dialect.encoding != "utf-8":
-            raise problem(f"{dialect.encoding} text", f"The file is UTF-8 (it starts with a BOM): "
+            raise problem("wrong_encoding", f"{dialect.encoding} text", f"The file is UTF-8 (it starts with a BOM): "
                           f"export it in {dialect.encoding} as agreed.", value="UTF-8 with BOM")
     if dialect.encoding != "utf-8" and not data.isascii():
         try:
@@ -145,13 +145,13 @@ def _decode(data: bytes, dialect: Dialect, file: str) -> str:
         except UnicodeDecodeError:
             pass
         else:
-            raise problem(f"{dialect.encoding} text", f"The file is UTF-8: export it in {dialect.encoding} "
+            raise problem("wrong_encoding", f"{dialect.encoding} text", f"The file is UTF-8: export it in {dialect.encoding} "
                           f"(Windows Cyrillic) as agreed.", value="UTF-8 text")
     try:
         return data.decode(dialect.encoding)
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        raise problem(f"{dialect.encoding} text", f"Export the file in {dialect.encoding} as agreed.",
+        raise problem("wrong_encoding", f"{dialect.encoding} text", f"Export the file in {dialect.encoding} as agreed.",
                       row=line, value=f"byte 0x{data[e.start]:02X}") from None
 
 
@@ -166,7 +166,7 @@ def _read_workbook(name: DeliveryName) -> list[ExtractTable]:
         workbook = CalamineWorkbook.from_path(str(name.path))
     except Exception as e:  # calamine raises its own error types for every broken workbook
         raise ReadError([Problem(
-            file=file, value=type(e).__name__, expected="an XLSX workbook",
+            file=file, value=type(e).__name__, expected="an XLSX workbook", rule="not_workbook",
             fix="The file cannot be opened as an Excel workbook: save it again as .xlsx and deliver it.",
         )]) from None
     by_sheet = {sheet: table for table, sheet in dialect.sheets.items()}
@@ -182,14 +182,14 @@ def _read_workbook(name: DeliveryName) -> list[ExtractTable]:
         cells = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         tables.append(_parse_table(dialect, sheet, list(enumerate(cells, start=1)), out, width_checked=False))
     for sheet in unknown:
-        warning = Problem(file=file, sheet=sheet, severity="warning", value=sheet,
+        warning = Problem(file=file, sheet=sheet, severity="warning", value=sheet, rule="unknown_sheet",
                           expected=f"one of the sheets {', '.join(dialect.sheets.values())}",
                           fix="This sheet was ignored; rename it if it holds one of the agreed tables.")
         for t in tables:
             t.problems.append(warning)
     if not tables:
         raise ReadError([Problem(
-            file=file, value=", ".join(workbook.sheet_names),
+            file=file, value=", ".join(workbook.sheet_names), rule="no_sheets",
             expected=f"at least one of the sheets {', '.join(dialect.sheets.values())}",
             fix="Name the sheets as agreed and deliver the workbook again.",
         )])
@@ -206,13 +206,13 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
                  width_checked: bool) -> ExtractTable:
     file, table = out.file, TABLES[out.table]
 
-    def problem(expected: str, fix: str, **kw) -> Problem:
-        return Problem(file=file, sheet=sheet, expected=expected, fix=fix, **kw)
+    def problem(rule: str, expected: str, fix: str, **kw) -> Problem:
+        return Problem(file=file, sheet=sheet, expected=expected, fix=fix, rule=rule, **kw)
 
     while rows and all(_is_empty(c) for c in rows[-1][1]):
         rows.pop()  # empty trailing rows are ignored
     if not rows:
-        out.problems.append(problem("a header row", "The table is empty: deliver it with its header row "
+        out.problems.append(problem("empty_table", "a header row", "The table is empty: deliver it with its header row "
                                     "(a header row alone means no events this quarter)."))
         return out
     header_row, header = rows[0]
@@ -224,13 +224,13 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
         for row_no, cells in data:
             if len(cells) != len(header):
                 out.problems.append(problem(
-                    f"{len(header)} fields, as many as the header", "Check the delimiters and quotes on this row.",
+                    "field_count", f"{len(header)} fields, as many as the header", "Check the delimiters and quotes on this row.",
                     row=row_no, value=f"{len(cells)} fields"))
         if out.errors:
             return out
     for i, cell in enumerate(header):
         if _is_empty(cell) and any(i < len(cells) and not _is_empty(cells[i]) for _, cells in data):
-            out.problems.append(problem("only the agreed columns", "This column without a header was dropped and "
+            out.problems.append(problem("unnamed_column", "only the agreed columns", "This column without a header was dropped and "
                                         "not loaded; leave it out of future deliveries.", row=header_row,
                                         column=f"column {i + 1} (no header)", severity="warning"))
     width = len(header)  # every CSV row was checked to have it; a sheet's rows all span its width
@@ -241,8 +241,8 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
     for col, i in columns:
         header_text = clean(str(header[i]))
         converted[col.name] = _convert(dialect, col, frame[col.name], source_rows,
-                                       lambda expected, fix, **kw: out.problems.append(
-                                           problem(expected, fix, column=header_text, **kw)))
+                                       lambda rule, expected, fix, **kw: out.problems.append(
+                                           problem(rule, expected, fix, column=header_text, **kw)))
     if out.errors:
         return out
     result = pd.DataFrame(converted)[table.column_names]
@@ -261,17 +261,17 @@ def _map_header(dialect: Dialect, table: str, header: list, header_row: int, pro
         text = clean(str(cell))
         col = index.get(dialect.key(text))
         if col is None:
-            problems.append(problem("only the agreed columns", "This extra column was dropped and not loaded; "
+            problems.append(problem("extra_column", "only the agreed columns", "This extra column was dropped and not loaded; "
                                     "leave it out of future deliveries.", row=header_row, column=text,
                                     severity="warning", value=text))
         elif col in found:
-            problems.append(problem(f"the header {expected_headers[col]!r} once", "Remove the repeated column.",
+            problems.append(problem("repeated_header", f"the header {expected_headers[col]!r} once", "Remove the repeated column.",
                                     row=header_row, column=text, value=text))
         else:
             found[col] = i
     for col, header_text in expected_headers.items():
         if col not in found:
-            problems.append(problem(f"a column {header_text!r}", "Add the missing column (check its spelling) "
+            problems.append(problem("missing_header", f"a column {header_text!r}", "Add the missing column (check its spelling) "
                                     "and deliver the table again.", row=header_row, column=header_text))
     columns = TABLES[table].columns
     return [(c, found[c.name]) for c in columns if c.name in found]
@@ -290,7 +290,7 @@ def _convert(dialect: Dialect, col: Column, values: pd.Series, rows: pd.Series, 
     empty = _per_unique(values, _is_empty, na=True).astype(bool)
     if not col.optional:
         for row in rows[empty]:
-            report("a value (this column may not be empty)", "Fill in the missing value.", row=int(row))
+            report("value_required", "a value (this column may not be empty)", "Fill in the missing value.", row=int(row))
     present = ~empty
     cells = values[present]
 
@@ -298,10 +298,11 @@ def _convert(dialect: Dialect, col: Column, values: pd.Series, rows: pd.Series, 
         index = dialect.rank_index if col.kind == "rank" else dialect.code_index(col.code_list)
         keys = _per_unique(cells, lambda v: index.get(dialect.key(str(v))))
         if keys.isna().any():
+            rule = "rank_known" if col.kind == "rank" else "code_list"
             what = f"a rank of {dialect.country} in ranks.csv" if col.kind == "rank" else \
                 f"one of {', '.join(dialect.labels(col.code_list))}"
             for row, raw in zip(rows[present][keys.isna()], cells[keys.isna()]):
-                report(what, "Use the value exactly as the code list writes it (case and spaces do not matter).",
+                report(rule, what, "Use the value exactly as the code list writes it (case and spaces do not matter).",
                        row=int(row), value=clean(str(raw)))
         return keys.reindex(values.index)
 
@@ -312,7 +313,7 @@ def _convert(dialect: Dialect, col: Column, values: pd.Series, rows: pd.Series, 
         as_text = _per_unique(cells, _year_text)
         parsed = pd.to_numeric(as_text.where(as_text.str.fullmatch(r"\d{4}")), errors="coerce")
         for row, raw in zip(rows[present][parsed.isna()], cells[parsed.isna()]):
-            report("a four-digit year", "Write the year of birth as four digits.", row=int(row), value=str(raw))
+            report("year_format", "a four-digit year", "Write the year of birth as four digits.", row=int(row), value=str(raw))
         return parsed.reindex(values.index).astype("Int64")
 
     texts = _per_unique(cells, _cell_text)
@@ -350,5 +351,5 @@ def _convert_dates(dialect: Dialect, values: pd.Series, present: pd.Series, rows
         ok = parsed.notna() & (text.str.len() == len(sample))
         expected, fix = f"a date written like {sample}", "Write the date in the agreed style."
     for row, raw in zip(rows[present][~ok], cells[~ok]):
-        report(expected, fix, row=int(row), value=_cell_text(raw) if raw is not None else "")
+        report("date_format", expected, fix, row=int(row), value=_cell_text(raw) if raw is not None else "")
     return parsed[ok].reindex(values.index).astype("datetime64[ns]")

@@ -1,0 +1,249 @@
+"""The gate every table passes before it is written: its suite, plus the cross-quarter suite for
+personnel, turned into Problems that point at file, sheet, row and column as the MoD sees them.
+
+Validation runs on the pseudonymised table (`person_key`, never the registration number), so no
+GX result, log or report can hold a number in clear.
+"""
+import statistics
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from parity.config import QualityThresholds
+from parity.quality import history
+from parity.quality.suites import run_suite
+from sources.dialect import Dialect, dialect_for
+from sources.errors import Problem
+from sources.period import Period
+from sources.ranks import ranks_of
+from sources.reader import ExtractTable
+from sources.tables import TABLES
+
+EVENT_TABLES_OF_PERSONS = ("separations", "deployments", "trainings")
+LAGS = {1: "previous quarter", 4: "same quarter last year"}
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    """One expectation's outcome, without any value: what asset checks and reports show."""
+    suite: str
+    rule: str
+    column: str | None
+    severity: str  # error | warning
+    success: bool
+    unexpected: int
+
+
+@dataclass
+class Verdict:
+    problems: list[Problem] = field(default_factory=list)
+    checks: list[CheckSummary] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # cross-quarter checks without a quarter to compare
+
+
+def parameters(country: str, period: Period, thresholds: QualityThresholds) -> dict:
+    reference = pd.Timestamp(period.last_day)
+    return {
+        "period": str(period), "previous_period": str(period.previous()),
+        "quarter_start": pd.Timestamp(period.first_day), "quarter_end": reference, "reference_date": reference,
+        "min_birth_year": reference.year - 70, "max_birth_year": reference.year - 16,
+        "ranks": [r.local_rank for r in ranks_of(country)],
+        "balance_tolerance": thresholds.balance_tolerance,
+    }
+
+
+def check_table(con, table: ExtractTable, stored: pd.DataFrame, thresholds: QualityThresholds,
+                siblings: dict[str, pd.DataFrame] | None = None) -> Verdict:
+    """Run `table`'s suites on `stored` (its pseudonymised frame). `con` is the warehouse, or None
+    to check what the file alone can show; `siblings` are tables of the same delivery already
+    through the gate (a delivery's personnel is compared with before its events)."""
+    period, siblings = Period.parse(table.period), siblings or {}
+    params = parameters(table.country, period, thresholds)
+    frame, verdict = stored.copy(), Verdict()
+    if "rank" in frame:
+        category_of = {r.local_rank: r.category for r in ranks_of(table.country)}
+        frame["rank_category"] = frame["rank"].map(category_of)
+    if table.table in EVENT_TABLES_OF_PERSONS:
+        frame["in_snapshot"] = _in_snapshot(con, table.country, period, frame, siblings.get("personnel"), verdict)
+    _collect(verdict, table, table.table, frame, params)
+    if table.table == "personnel":
+        steps = _personnel_history(con, table.country, period, stored, siblings.get("separations"),
+                                   thresholds, verdict)
+        if len(steps):
+            _collect(verdict, table, "personnel_history", steps, params)
+    return verdict
+
+
+def _in_snapshot(con, country: str, period: Period, frame: pd.DataFrame, personnel: pd.DataFrame | None,
+                 verdict: Verdict) -> pd.Series:
+    """True/False per row where both snapshots exist; None (GX skips it) where one is missing."""
+    current = personnel if personnel is not None else (history.snapshot(con, country, period) if con else None)
+    previous = history.snapshot(con, country, period.previous()) if con else None
+    if current is None or previous is None:
+        missing = [str(p) for p, s in ((period, current), (period.previous(), previous)) if s is None]
+        verdict.skipped.append(f"person_in_snapshot: no accepted personnel of {' and '.join(missing)}")
+        return pd.Series(None, index=frame.index, dtype=object)
+    known = set(current["person_key"]) | set(previous["person_key"])
+    return frame["person_key"].isin(known).astype(object)
+
+
+def _personnel_history(con, country: str, period: Period, personnel: pd.DataFrame,
+                       separations: pd.DataFrame | None, thresholds: QualityThresholds,
+                       verdict: Verdict) -> pd.DataFrame:
+    """One row per comparison with earlier quarters; the ratio columns are checked to be <= 1."""
+    if con is None:
+        verdict.skipped.append("personnel_history: no warehouse to compare with")
+        return pd.DataFrame()
+    rows = []
+    previous = history.snapshot(con, country, period.previous())
+    seps = len(separations) if separations is not None else history.separation_count(con, country, period)
+    if previous is None or seps is None:
+        verdict.skipped.append(f"snapshot_balance: no accepted personnel or separations to compare with "
+                               f"({period.previous()} personnel, {period} separations)")
+    else:
+        start = pd.Timestamp(period.first_day)
+        intakes = int((personnel["entry_date"] >= start).sum())
+        expected = len(previous) - seps + intakes
+        allowed = max(thresholds.balance_tolerance * len(previous), 1.0)
+        rows.append({"category": None, "lag": 1, "measure": "headcount", "found": len(personnel),
+                     "reference": expected, "balance_ratio": abs(len(personnel) - expected) / allowed,
+                     "detail": f"{len(personnel)} persons; {len(previous)} in {period.previous()} "
+                               f"- {seps} separations + {intakes} intakes = {expected}"})
+    past = history.category_history(con, country, period)
+    now = personnel.groupby("category").agg(headcount=("sex", "size"), women=("sex", lambda s: (s == "F").sum()))
+    now = now.reset_index().assign(period=str(period))
+    series = pd.concat([past, now], ignore_index=True)
+    series["share"] = series["women"] / series["headcount"]
+    series["index"] = series["period"].map(lambda p: _index(Period.parse(p)))
+    at = _index(period)
+    for category, s in series.groupby("category"):
+        s = s.set_index("index")
+        if category not in s.index.get_level_values(0) or at not in s.index:
+            continue
+        for lag, label in LAGS.items():
+            if at - lag not in s.index:
+                continue
+            then, current = s.loc[at - lag], s.loc[at]
+            if min(then.headcount, current.headcount) < thresholds.min_category_headcount:
+                continue
+            earlier = [(s.loc[i], s.loc[i - lag]) for i in s.index if i < at and i - lag in s.index]
+            for measure in ("share", "headcount"):
+                steps = [abs(a[measure] - b[measure]) for a, b in earlier]
+                if measure == "share":
+                    floor = thresholds.share_step_floor
+                else:
+                    floor = max(thresholds.headcount_step_floor * then.headcount, thresholds.headcount_step_min_persons)
+                allowed = floor
+                if len(steps) >= thresholds.min_history:
+                    allowed = max(floor, thresholds.step_factor * statistics.median(steps))
+                change = current[measure] - then[measure]
+                rows.append({"category": category, "lag": lag, "measure": measure, "found": current[measure],
+                             "reference": then[measure], f"{measure}_step_ratio": abs(change) / allowed,
+                             "detail": _step_detail(category, measure, current[measure], then[measure], allowed,
+                                                    period, _period_at(at - lag), label)})
+    frame = pd.DataFrame(rows)
+    for column in ("balance_ratio", "share_step_ratio", "headcount_step_ratio"):
+        if column not in frame:
+            frame[column] = None
+    frame.insert(0, "source_row", range(len(frame)))  # the row of this derived table, for GX's index
+    return frame
+
+
+def _index(p: Period) -> int:
+    return p.year * 4 + p.quarter - 1
+
+
+def _period_at(index: int) -> Period:
+    return Period(index // 4, index % 4 + 1)
+
+
+def _step_detail(category, measure, now, then, allowed, period, then_period, label) -> str:
+    if measure == "share":
+        return (f"{category}: women {then:.1%} in {then_period} ({label}), {now:.1%} in {period}; "
+                f"plausible step up to {allowed * 100:.1f} points")
+    return (f"{category}: {int(then)} persons in {then_period} ({label}), {int(now)} in {period}; "
+            f"plausible step up to {allowed:.0f}")
+
+
+# --- results -> problems ----------------------------------------------------------------------
+
+def _collect(verdict: Verdict, table: ExtractTable, suite: str, frame: pd.DataFrame, params: dict) -> None:
+    dialect = dialect_for(table.country)
+    for result in run_suite(suite, frame, params):
+        config = result.expectation_config
+        if result.exception_info and result.exception_info.get("raised_exception"):
+            raise RuntimeError(f"suite {suite}: {config.type} could not run: "
+                               f"{result.exception_info.get('exception_message')}")
+        severity = "error" if str(config.severity.value) == "critical" else "warning"
+        kwargs = config.kwargs
+        column = kwargs.get("column") or kwargs.get("column_A")
+        if column == "category" and kwargs.get("column_B") == "rank_category":
+            column = "rank"
+        indices = result.result.get("unexpected_index_list") or []
+        verdict.checks.append(CheckSummary(suite, config.meta["rule"], column, severity, bool(result.success),
+                                           int(result.result.get("unexpected_count") or (0 if result.success else 1))))
+        if result.success:
+            continue
+        text = {k: _format(v) for k, v in {**params, **kwargs}.items()}
+        expected = config.meta["expected"].format(**text)
+        fix = config.meta["fix"].format(**text)
+        common = dict(file=table.file, sheet=table.sheet, expected=expected, fix=fix, severity=severity,
+                      rule=config.meta["rule"])
+        if suite == "personnel_history":
+            for item in indices:
+                row = frame.iloc[int(item["source_row"])]
+                verdict.problems.append(Problem(value=_history_value(dialect, row), **common))
+            continue
+        header = _header(dialect, table.table, column)
+        if not indices:  # a table-level expectation (row count)
+            verdict.problems.append(Problem(column=header, **common))
+        for item in indices:
+            verdict.problems.append(Problem(row=int(item["source_row"]), column=header,
+                                            value=_shown(dialect, item, kwargs), **common))
+
+
+def _header(dialect: Dialect, table: str, column: str | None) -> str | None:
+    if column is None:
+        return None
+    canonical = {"person_key": "personnel_no", "in_snapshot": "personnel_no", "rank_category": "rank"}.get(column, column)
+    return dialect.headers[table].get(canonical)
+
+
+def _shown(dialect: Dialect, item: dict, kwargs: dict) -> str | None:
+    """The value found, as the MoD wrote it; None for a registration number (its pseudonym
+    means nothing to anyone, and the row points at it)."""
+    columns = [c for c in (kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")) if c]
+    if any(c in ("person_key", "in_snapshot") for c in columns):
+        return None
+    shown = []
+    for c in columns:
+        value = item.get(c)
+        if c == "rank_category":
+            continue
+        shown.append("" if value is None or (isinstance(value, float) and pd.isna(value)) else _label(dialect, c, value))
+    return " / ".join(shown)
+
+
+def _label(dialect: Dialect, column: str, value) -> str:
+    code_list = {"complainant_sex": "sex"}.get(column, column)
+    labels = dialect.codes.get(code_list, {}).get(value)
+    if labels:
+        return labels[0]
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d" if dialect.date_style == "excel" else dialect.date_style)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _history_value(dialect: Dialect, row: pd.Series) -> str:
+    detail = row["detail"]
+    if row["category"]:
+        detail = detail.replace(row["category"], _label(dialect, "category", row["category"]), 1)
+    return detail
+
+
+def _format(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)

@@ -1,0 +1,65 @@
+"""Great Expectations 1.x suites from expectations/*.json, run on pandas DataFrames.
+
+GX 1.x has no DuckDB source, so the gate validates the canonical DataFrames in memory, through one
+ephemeral context per process (no project directory, no Data Docs, progress bars off).
+"""
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from parity.config import PROJECT_DIR
+
+SUITE_DIR = PROJECT_DIR / "expectations"
+# GX would report usage to its servers; parity's machines have no internet and want none.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def suite_path(name: str) -> Path:
+    return SUITE_DIR / f"{name}.json"
+
+
+def suite_entries(name: str) -> list[dict]:
+    """The expectations as written in the JSON file."""
+    return json.loads(suite_path(name).read_text(encoding="utf-8"))["expectations"]
+
+
+@cache
+def _context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+@cache
+def load_suite(name: str):
+    """The suite as GX holds it. Every entry becomes an expectation or raises: GX itself would drop
+    a malformed one silently (tests/test_quality.py counts them)."""
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    expectations = [ExpectationConfiguration(**entry).to_domain_obj() for entry in suite_entries(name)]
+    return ExpectationSuite(name=name, expectations=expectations)
+
+
+@cache
+def _batch_definition(name: str):
+    context = _context()
+    source = context.data_sources.add_or_update_pandas(f"parity_{name}")
+    return source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole table")
+
+
+def run_suite(name: str, frame: pd.DataFrame, parameters: dict) -> list:
+    """Validate `frame` against suite `name`; one result per expectation, with the failing rows
+    identified by `source_row` (never by a value)."""
+    batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(load_suite(name), expectation_parameters=parameters, result_format={
+        "result_format": "COMPLETE", "unexpected_index_column_names": ["source_row"],
+        "return_unique_unexpected_index_list": False, "partial_unexpected_count": 0,
+    })
+    return list(result.results)
