@@ -44,6 +44,11 @@ class Settings:
         return self.home / "public.duckdb"
 
     @property
+    def quality_dir(self) -> Path:
+        """One self-contained HTML quality report per submission version."""
+        return self.home / "quality"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 

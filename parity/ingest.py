@@ -11,9 +11,14 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from parity import warehouse
-from parity.config import Settings
+from parity.alerts.outbox import flush
+from parity.config import Config, Settings
 from parity.pseudonym import load_key, pseudonymise_table
+from parity.quality.gate import CheckSummary, check_table
+from parity.submissions import record_versions
 from sources import Problem, ReadError, parse_delivery_name, read_delivery
 from sources.errors import HasProblems
 from sources.reader import DeliveryName, ExtractTable
@@ -33,6 +38,8 @@ class TableOutcome(HasProblems):
     rows: int | None = None
     version: int | None = None
     problems: list[Problem] = field(default_factory=list)
+    checks: list[CheckSummary] = field(default_factory=list)  # the gate's expectations, without values
+    skipped: list[str] = field(default_factory=list)  # cross-quarter checks with nothing to compare
 
     def summary(self) -> str:
         where = self.table + (f" (sheet {self.sheet})" if self.sheet else "")
@@ -94,26 +101,42 @@ def archive_file(settings: Settings, country: str, path: Path, sha256: str) -> P
     return target
 
 
-def ingest_files(settings: Settings, country: str, files: list[Path],
-                 now: dt.datetime | None = None) -> list[TableOutcome]:
-    """Receive `files` from `country`'s inbox: archive, read, pseudonymise and load each table.
+def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.datetime | None = None,
+                 config: Config | None = None) -> list[TableOutcome]:
+    """Receive `files` from `country`'s inbox: archive, read, check, pseudonymise and load each table,
+    then record each submission version with its quality report and its focal point's alert.
     A file whose exact content was the last received under its name is skipped: loading twice
     changes nothing, whoever calls."""
     key = load_key(settings)
     now = now or dt.datetime.now(dt.timezone.utc)
+    config = config or Config.load()
     outcomes: list[TableOutcome] = []
     with warehouse.connect(settings.warehouse) as con:  # one unit of work, closed before the step ends
         warehouse.ensure_schema(con)
+        tables: list[tuple[int, ExtractTable]] = []
         for path in files:
-            outcomes.extend(_ingest_file(con, settings, country, path, key, now))
+            received = _receive_file(con, settings, country, path, now)
+            if isinstance(received, TableOutcome):
+                outcomes.append(received)
+            elif received is not None:
+                tables.extend(received)
+        # personnel first: the events of the same delivery are compared with it
+        tables.sort(key=lambda ft: ft[1].table != "personnel")
+        accepted_now: dict[str, dict[str, pd.DataFrame]] = {}
+        for file_id, table in tables:
+            outcomes.append(_load_table(con, country, file_id, table, key, now, config,
+                                        accepted_now.setdefault(table.period, {})))
+        record_versions(con, settings, config, country, outcomes, now)
+    flush(settings)
     return outcomes
 
 
-def _ingest_file(con, settings: Settings, country: str, path: Path, key: bytes,
-                 now: dt.datetime) -> list[TableOutcome]:
+def _receive_file(con, settings: Settings, country: str, path: Path, now: dt.datetime):
+    """Archive and register a file; its tables as read, or the outcome of a file rejected whole,
+    or None for a file received before in exactly this content."""
     sha256 = file_sha256(path)
     if warehouse.known_file(con, country, path.name, sha256):
-        return []
+        return None
     stored = archive_file(settings, country, path, sha256)
     name = parse_delivery_name(path)
     try:
@@ -127,25 +150,30 @@ def _ingest_file(con, settings: Settings, country: str, path: Path, key: bytes,
         status="rejected" if file_error else "read", message=file_error.summary() if file_error else None,
     )
     if file_error:
-        outcome = TableOutcome(country, name.period, name.table or "*", path.name, None, "rejected",
-                               problems=file_error.problems)
         log.error("rejected %s:\n%s", path.name, file_error.summary())
-        return [outcome]
-    return [_load_table(con, country, file_id, t, key, now) for t in tables]
+        return TableOutcome(country, name.period, name.table or "*", path.name, None, "rejected",
+                            problems=file_error.problems)
+    return [(file_id, t) for t in tables]
 
 
-def _load_table(con, country: str, file_id: int, table: ExtractTable, key: bytes, now: dt.datetime) -> TableOutcome:
+def _load_table(con, country: str, file_id: int, table: ExtractTable, key: bytes, now: dt.datetime,
+                config: Config, accepted_now: dict[str, pd.DataFrame]) -> TableOutcome:
     outcome = TableOutcome(country, table.period, table.table, table.file, table.sheet, "rejected",
                            problems=list(table.problems))
+    frame = None
+    if table.accepted:
+        frame = pseudonymise_table(country, table.frame, key)
+        verdict = check_table(con, table, frame, config.quality, accepted_now)
+        outcome.problems += verdict.problems
+        outcome.checks, outcome.skipped = verdict.checks, verdict.skipped
     common = dict(file_id=file_id, country=country, period=table.period, table=table.table, sheet=table.sheet,
                   received_at=now, errors=len(outcome.errors), warnings=len(outcome.warnings))
-    if not table.accepted:
+    if frame is None or outcome.errors:
         message = ReadError(outcome.errors).summary()
         warehouse.register_table(con, content_hash=None, rows=None, status="rejected", version=None,
                                  message=message, **common)
         log.error("rejected %s:\n%s", outcome.summary(), message)
         return outcome
-    frame = pseudonymise_table(country, table.frame, key)
     digest = warehouse.content_hash(frame)
     outcome.rows = len(frame)
     con.execute("BEGIN TRANSACTION")
@@ -164,5 +192,6 @@ def _load_table(con, country: str, file_id: int, table: ExtractTable, key: bytes
     except Exception:
         con.execute("ROLLBACK")
         raise
+    accepted_now[table.table] = frame
     log.info("%s", outcome.summary())
     return outcome

@@ -59,6 +59,51 @@ CREATE TABLE IF NOT EXISTS meta.submission_tables (
     warnings INTEGER NOT NULL DEFAULT 0,
     message VARCHAR
 );
+CREATE SEQUENCE IF NOT EXISTS meta.delivery_id_seq;
+CREATE TABLE IF NOT EXISTS meta.deliveries (
+    -- a submission version: the files of one (country, quarter) received together
+    delivery_id BIGINT PRIMARY KEY DEFAULT nextval('meta.delivery_id_seq'),
+    country_code VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL,
+    outcome VARCHAR NOT NULL,           -- accepted | warnings | partly | rejected
+    tables_accepted INTEGER NOT NULL,
+    tables_unchanged INTEGER NOT NULL,
+    tables_rejected INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    warnings INTEGER NOT NULL,
+    report_path VARCHAR NOT NULL        -- relative to $PARITY_HOME
+);
+CREATE SEQUENCE IF NOT EXISTS meta.alert_id_seq;
+CREATE TABLE IF NOT EXISTS meta.alerts (
+    -- every message parity sends, kept until delivered (and after, as the log)
+    alert_id BIGINT PRIMARY KEY DEFAULT nextval('meta.alert_id_seq'),
+    dedup_key VARCHAR NOT NULL UNIQUE,  -- one message per delivery, deadline notice, failed run
+    kind VARCHAR NOT NULL,              -- delivery | reminder | overdue | run_failure
+    country_code VARCHAR,
+    period VARCHAR,
+    delivery_id BIGINT,
+    recipient_name VARCHAR NOT NULL,
+    recipient_email VARCHAR NOT NULL,
+    language VARCHAR NOT NULL,
+    subject VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    status VARCHAR NOT NULL,            -- pending | sent
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at TIMESTAMPTZ,
+    sent_at TIMESTAMPTZ,
+    last_error VARCHAR,
+    message VARCHAR NOT NULL            -- the whole MIME message, sent as is on every attempt
+);
+CREATE TABLE IF NOT EXISTS meta.timeliness (
+    country_code VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    due_at TIMESTAMPTZ NOT NULL,        -- the end of the due date in the country's time zone
+    first_accepted_at TIMESTAMPTZ,      -- of the first accepted personnel table
+    status VARCHAR NOT NULL,            -- on_time | late | missing | awaiting (not yet due)
+    recorded_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (country_code, period)
+);
 CREATE OR REPLACE VIEW meta.current_tables AS
 SELECT * FROM meta.submission_tables
 WHERE status = 'accepted'

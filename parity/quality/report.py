@@ -1,0 +1,198 @@
+"""A submission version's quality report, in the focal point's language with English beside it:
+self-contained HTML (inline styles, no script, nothing loaded from anywhere: it opens offline and
+from an e-mail attachment), plain text for the e-mail body and the terminal, and CSV of every problem.
+
+Nothing here can show a registration number: problems carry none (sources/errors.py, the gate).
+"""
+import csv
+import datetime as dt
+import html
+import io
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from parity.messages import label, rule_sentence
+from sources.errors import Problem
+
+
+@dataclass
+class TableResult:
+    """What became of one table (or of a whole file rejected before its tables were told apart)."""
+    file: str
+    table: str
+    sheet: str | None
+    status: str  # accepted | unchanged | rejected
+    version: int | None
+    rows: int | None
+    problems: list[Problem]
+
+
+@dataclass
+class SubmissionVersion:
+    """The files of one (country, quarter) received together, and what the gate made of them."""
+    country: str
+    period: str
+    received_at: dt.datetime
+    timezone: str
+    tables: list[TableResult]
+    skipped: list[str] = field(default_factory=list)
+    delivery_id: int | None = None
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for t in self.tables for p in t.problems]
+
+    @property
+    def outcome(self) -> str:
+        """accepted | warnings | rejected | partly: the headline of the report and the alert."""
+        rejected = [t for t in self.tables if t.status == "rejected"]
+        if rejected:
+            return "rejected" if len(rejected) == len(self.tables) else "partly"
+        return "warnings" if self.problems else "accepted"
+
+    @property
+    def file_name(self) -> str:
+        stamp = self.received_at.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        return f"{self.country}_{self.period}_{stamp}" + (f"_{self.delivery_id}" if self.delivery_id else "")
+
+    def local_time(self) -> str:
+        return self.received_at.astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def languages(lang: str) -> list[str]:
+    return [lang, "en"] if lang != "en" else ["en"]
+
+
+def _sorted_problems(version: SubmissionVersion) -> list[Problem]:
+    """Errors first, then by file, sheet and row: the order in which someone fixes a file."""
+    return sorted(version.problems, key=lambda p: (p.severity != "error", p.file, p.sheet or "", p.row or 0))
+
+
+def _status(lang: str, table: TableResult) -> str:
+    return label(lang, table.status) + (f" (v{table.version})" if table.version else "")
+
+
+def problem_fields(lang: str, p: Problem) -> dict[str, str]:
+    explained = rule_sentence(lang, p.rule)
+    return {
+        "severity": label(lang, p.severity), "file": p.file, "sheet": p.sheet or "",
+        "row": "" if p.row is None else str(p.row), "column": p.column or "",
+        "found": p.value if p.value is not None else "",
+        "expected": p.expected if explained is None else explained,
+        "fix": p.fix if explained is None else "",
+    }
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+def render_text(version: SubmissionVersion, lang: str, name: str | None = None, limit: int | None = None,
+                attachment: str | None = None) -> str:
+    parts = []
+    for i, language in enumerate(languages(lang)):
+        if i:
+            parts.append("\n" + "-" * 72 + "\n")
+        parts.append(_text_one(version, language, name, limit, attachment))
+        if i == 0 and lang != "en":
+            parts.append("\n" + label(lang, "english_below"))
+    return "\n".join(parts)
+
+
+def _text_one(version: SubmissionVersion, lang: str, name, limit, attachment) -> str:
+    out = [label(lang, "title", country=version.country, period=version.period), ""]
+    if name:
+        out += [label(lang, "greeting", name=name), ""]
+    out += [label(lang, "received_intro", period=version.period, received_at=version.local_time(),
+                  timezone=version.timezone), "", label(lang, "received") + ":"]
+    for t in version.tables:
+        where = t.table + (f" ({label(lang, 'sheet')} {t.sheet})" if t.sheet else "")
+        rows = f", {label(lang, 'rows')}: {t.rows}" if t.rows is not None else ""
+        out.append(f"  - {t.file}: {where} – {_status(lang, t)}{rows}")
+    problems = _sorted_problems(version)
+    out.append("")
+    if not problems:
+        out.append(label(lang, "no_problems"))
+    else:
+        out.append(f"{label(lang, 'problems')} ({len(problems)}):")
+        if any(p.severity == "error" for p in problems):
+            out.append(label(lang, "errors_intro"))
+        if any(p.severity == "warning" for p in problems):
+            out.append(label(lang, "warnings_intro"))
+        shown = problems if limit is None else problems[:limit]
+        for p in shown:
+            f = problem_fields(lang, p)
+            where = ", ".join(f"{label(lang, k)} {f[k]}" for k in ("file", "sheet", "row", "column") if f[k])
+            line = f"  [{f['severity']}] {where}"
+            if f["found"]:
+                line += f"; {label(lang, 'found')}: {f['found']}"
+            line += f"\n      {label(lang, 'expected')}: {f['expected']}"
+            if f["fix"]:
+                line += f"\n      {label(lang, 'fix')}: {f['fix']}"
+            out.append(line)
+        if len(shown) < len(problems):
+            out.append(label(lang, "more_problems", count=len(problems) - len(shown), attachment=attachment or ""))
+    if version.skipped:
+        out += ["", label(lang, "checks_skipped") + ":"] + [f"  - {s}" for s in version.skipped]
+    return "\n".join(out)
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+CSV_FIELDS = ("severity", "file", "sheet", "row", "column", "found", "expected", "fix")
+
+
+def render_csv(version: SubmissionVersion, lang: str) -> str:
+    """Every problem, one per line, in `lang` and English side by side (UTF-8 with BOM: opens in Excel)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    columns = [(language, key) for language in languages(lang) for key in CSV_FIELDS
+               if language == lang or key in ("severity", "expected", "fix")]
+    writer.writerow([f"{label(language, key)}" + (f" ({language})" if language != lang else "")
+                     for language, key in columns])
+    for p in _sorted_problems(version):
+        fields = {language: problem_fields(language, p) for language in languages(lang)}
+        writer.writerow([fields[language][key] for language, key in columns])
+    return "\ufeff" + buffer.getvalue()
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem;color:#1b1b1b;max-width:75rem}
+h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem}section{border-top:3px solid #0468b1;margin-top:2rem}
+table{border-collapse:collapse;margin:.5rem 0;width:100%}th,td{border:1px solid #ccc;padding:.3rem .5rem;
+text-align:left;vertical-align:top;font-size:.9rem}th{background:#eef3f8}.error{color:#a4000f;font-weight:600}
+.warning{color:#8a5300;font-weight:600}.outcome{font-size:1.1rem;padding:.5rem;background:#f4f4f4}
+"""
+
+
+def render_html(version: SubmissionVersion, lang: str) -> str:
+    e = html.escape
+    sections = []
+    for language in languages(lang):
+        L = lambda key, **kw: e(label(language, key, **kw))  # noqa: E731 - a shorthand used in one place
+        rows = "".join(
+            f"<tr><td>{e(t.file)}</td><td>{e(t.table)}</td><td>{e(t.sheet or '')}</td>"
+            f"<td>{e(_status(language, t))}</td><td>{'' if t.rows is None else t.rows}</td></tr>"
+            for t in version.tables)
+        problems = _sorted_problems(version)
+        problem_rows = "".join(
+            "<tr>" + "".join(f'<td class="{p.severity}">{e(v)}</td>' if k == "severity" else f"<td>{e(v)}</td>"
+                             for k, v in problem_fields(language, p).items()) + "</tr>"
+            for p in problems)
+        intro = "".join(f"<p>{L(key)}</p>" for key, kind in (("errors_intro", "error"), ("warnings_intro", "warning"))
+                        if any(p.severity == kind for p in problems))
+        problem_table = (f"{intro}<table><thead><tr>" + "".join(f"<th>{L(k)}</th>" for k in CSV_FIELDS)
+                         + f"</tr></thead><tbody>{problem_rows}</tbody></table>") if problems else f"<p>{L('no_problems')}</p>"
+        skipped = ("<h2>" + L("checks_skipped") + "</h2><ul>" + "".join(f"<li>{e(s)}</li>" for s in version.skipped)
+                   + "</ul>") if version.skipped else ""
+        sections.append(
+            f'<section lang="{language}"><h1>{L("title", country=version.country, period=version.period)}</h1>'
+            f'<p class="outcome">{L("outcome_" + version.outcome)}</p>'
+            f'<p>{L("received_intro", period=version.period, received_at=version.local_time(), timezone=version.timezone)}</p>'
+            f'<h2>{L("received")}</h2><table><thead><tr><th>{L("file")}</th><th>{L("table")}</th><th>{L("sheet")}</th>'
+            f'<th>{L("status")}</th><th>{L("rows")}</th></tr></thead><tbody>{rows}</tbody></table>'
+            f'<h2>{L("problems")} ({len(problems)})</h2>{problem_table}{skipped}</section>')
+    title = e(label(lang, "title", country=version.country, period=version.period))
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{_STYLE}</style></head>'
+            f'<body>{"".join(sections)}</body></html>\n')
