@@ -81,7 +81,7 @@ class QualityThresholds:
     share_step_floor: float = 0.03
     headcount_step_floor: float = 0.10
     headcount_step_min_persons: int = 10
-    min_category_headcount: int = 30
+    min_category_headcount: int = 100
     problems_in_body: int = 20
 
 

@@ -118,7 +118,7 @@ def _personnel_history(con, country: str, period: Period, personnel: pd.DataFram
     at = _index(period)
     for category, s in series.groupby("category"):
         s = s.set_index("index")
-        if category not in s.index.get_level_values(0) or at not in s.index:
+        if at not in s.index:
             continue
         for lag, label in LAGS.items():
             if at - lag not in s.index:
@@ -195,6 +195,9 @@ def _collect(verdict: Verdict, table: ExtractTable, suite: str, frame: pd.DataFr
                 verdict.problems.append(Problem(value=_history_value(dialect, row), **common))
             continue
         header = _header(dialect, table.table, column)
+        if "rank_category" in kwargs.values():  # show the rank as written, not the category it implies
+            rank_at = dict(zip(frame["source_row"], frame["rank"]))
+            indices = [{**item, "rank_category": rank_at[item["source_row"]]} for item in indices]
         if not indices:  # a table-level expectation (row count)
             verdict.problems.append(Problem(column=header, **common))
         for item in indices:
@@ -218,9 +221,7 @@ def _shown(dialect: Dialect, item: dict, kwargs: dict) -> str | None:
     shown = []
     for c in columns:
         value = item.get(c)
-        if c == "rank_category":
-            continue
-        shown.append("" if value is None or (isinstance(value, float) and pd.isna(value)) else _label(dialect, c, value))
+        shown.append("" if value is None or pd.isna(value) else _label(dialect, c, value))
     return " / ".join(shown)
 
 

@@ -1,0 +1,236 @@
+"""The quality gate: every rule of the spec and every cross-quarter check, each broken by a file.
+
+Each case loads the MNE samples of 2024Q3 and 2024Q4, then delivers one table again with one cell
+broken, and checks the message (rule, row, column, value) and that the accepted data did not move.
+"""
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from parity.config import Config, QualityThresholds
+from parity.ingest import ingest_files
+from parity.quality.suites import SUITE_DIR, load_suite, suite_entries
+from sources.period import Period
+from tests.conftest import NOW, deliver, sample_files
+
+EXPECTATION_COUNTS = {"personnel": 19, "recruitment": 12, "separations": 14, "deployments": 19,
+                      "trainings": 8, "complaints": 14, "personnel_history": 3}
+
+
+def test_every_suite_keeps_every_expectation():
+    """GX drops malformed expectations silently: the loaded suites hold exactly what the JSON says."""
+    assert sorted(p.stem for p in SUITE_DIR.glob("*.json")) == sorted(EXPECTATION_COUNTS)
+    for name, count in EXPECTATION_COUNTS.items():
+        assert len(suite_entries(name)) == count, name
+        suite = load_suite(name)
+        assert len(suite.expectations) == count, name
+        for entry, expectation in zip(suite_entries(name), suite.expectations):
+            assert expectation.expectation_type == entry["type"]
+            assert {"rule", "expected", "fix"} <= set(expectation.meta), (name, entry["type"])
+
+
+def test_a_malformed_expectation_is_refused_not_dropped(tmp_path, monkeypatch):
+    import parity.quality.suites as suites
+
+    broken = {"name": "trainings", "expectations": suite_entries("trainings") + [
+        {"type": "expect_column_values_to_be_in_sett", "kwargs": {"column": "course"}, "meta": {}}]}
+    (tmp_path / "trainings.json").write_text(json.dumps(broken))
+    monkeypatch.setattr(suites, "SUITE_DIR", tmp_path)
+    suites.load_suite.cache_clear()
+    try:
+        with pytest.raises(Exception):
+            suites.load_suite("trainings")
+    finally:
+        suites.load_suite.cache_clear()
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def _baseline(home):
+    deliver(home, *sample_files("MNE"))
+    outcomes = ingest_files(home, "MNE", sorted((home.inbox / "MNE").iterdir()), now=NOW)
+    assert all(o.status == "accepted" for o in outcomes), [o.summary() for o in outcomes]
+    for f in (home.inbox / "MNE").iterdir():
+        f.unlink()
+
+
+def _edit(source: Path, target: Path, edits: list[tuple[int, str, str]] = (), drop: list[int] = ()) -> Path:
+    """A copy of an MNE CSV with cells changed: (line, header, value); lines as the MoD counts them."""
+    rows = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8"), newline="")))
+    header = [h.strip().casefold() for h in rows[0]]
+    for line, column, value in edits:
+        rows[line - 1][header.index(column.casefold())] = value
+    rows = [r for i, r in enumerate(rows, start=1) if i not in drop]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(buffer.getvalue(), encoding="utf-8")
+    return target
+
+
+def _raw(home, table: str) -> list:
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return con.execute(f"SELECT * EXCLUDE (submission_table_id) FROM raw.{table} WHERE country_code='MNE' "
+                           "ORDER BY ALL").fetchall()
+
+
+def _sample(period: str, table: str) -> Path:
+    return next(p for p in sample_files("MNE", period) if p.name.endswith(f"_{table}.csv"))
+
+
+# (period, table, edits, rule, line, column, value shown)
+ERRORS = [
+    ("2024Q4", "personnel", [(6, "Čin", "")], "rank_required", 6, "Čin", ""),
+    ("2024Q4", "personnel", [(4, "Čin", "kapetan")], "rank_not_allowed", 4, "Čin", "kapetan"),
+    ("2024Q4", "personnel", [(6, "Čin", "vodnik")], "rank_category", 6, "Čin", "oficir / vodnik"),
+    ("2024Q4", "personnel", [(7, "Evidencijski broj", "VCG-11266")], "unique_person", 7, "Evidencijski broj", None),
+    ("2024Q4", "personnel", [(5, "Godina rođenja", "2010")], "age_range", 5, "Godina rođenja", "2010"),
+    ("2024Q4", "personnel", [(5, "Godina rođenja", "1953")], "age_range", 5, "Godina rođenja", "1953"),
+    ("2024Q4", "personnel", [(5, "Datum prijema", "2025-01-02")], "entry_not_after_reference", 5, "Datum prijema",
+     "2025-01-02"),
+    ("2024Q4", "personnel", [(5, "Vid", "Mornarica x")], "code_list", 5, "Vid", "Mornarica x"),
+    ("2024Q4", "personnel", [(5, "Pol", "")], "value_required", 5, "Pol", None),
+    ("2024Q4", "personnel", [(5, "Datum prijema", "30.08.2024")], "date_format", 5, "Datum prijema", "30.08.2024"),
+    ("2024Q4", "personnel", [(6, "Čin", "kapitan")], "rank_known", 6, "Čin", "kapitan"),
+    ("2024Q4", "recruitment", [(3, "Broj prijave", "PR-2024-0029")], "unique_application", 3, "Broj prijave",
+     "PR-2024-0029"),
+    ("2024Q4", "recruitment", [(2, "Datum prijave", "2024-09-30")], "date_in_quarter", 2, "Datum prijave",
+     "2024-09-30"),
+    ("2024Q4", "recruitment", [(2, "Godina rođenja", "2009")], "age_range", 2, "Godina rođenja", "2009"),
+    ("2024Q4", "separations", [(2, "Datum prestanka", "2025-01-01")], "date_in_quarter", 2, "Datum prestanka",
+     "2025-01-01"),
+    ("2024Q4", "separations", [(2, "Čin", "")], "rank_required", 2, "Čin", ""),
+    ("2024Q4", "deployments", [(2, "Datum završetka", "2024-09-30")], "deployment_overlaps_quarter", 2,
+     "Datum završetka", "2024-09-30"),
+    ("2024Q4", "deployments", [(3, "Datum početka", "2025-01-05")], "deployment_overlaps_quarter", 3,
+     "Datum početka", "2025-01-05"),
+    ("2024Q4", "deployments", [(2, "Datum početka", "2024-11-01")], "end_not_before_start", 2, "Datum završetka",
+     "2024-10-23 / 2024-11-01"),
+    ("2024Q4", "deployments", [(2, "Organizacija", "AU")], "code_list", 2, "Organizacija", "AU"),
+    ("2024Q4", "trainings", [(2, "Datum završetka", "2024-09-01")], "date_in_quarter", 2, "Datum završetka",
+     "2024-09-01"),
+    ("2024Q3", "complaints", [(3, "Broj predmeta", "RR-2024-02")], "unique_case", 3, "Broj predmeta", "RR-2024-02"),
+    ("2024Q3", "complaints", [(2, "Datum zatvaranja", "2024-06-30")], "complaint_in_quarter", 2, "Datum zatvaranja",
+     "2024-06-30"),
+    ("2024Q3", "complaints", [(2, "Datum prijave", "2024-09-01")], "closed_not_before_report", 2,
+     "Datum zatvaranja", "2024-08-29 / 2024-09-01"),
+    ("2024Q3", "complaints", [(2, "Datum zatvaranja", "")], "closed_date_of_closed_case", 2, "Datum zatvaranja", ""),
+    ("2024Q3", "complaints", [(2, "Status", "u postupku")], "closed_date_of_open_case", 2, "Datum zatvaranja",
+     "2024-08-29"),
+]
+
+
+@pytest.mark.parametrize("period,table,edits,rule,line,column,value", ERRORS,
+                         ids=[f"{c[1]}-{c[3]}-{i}" for i, c in enumerate(ERRORS)])
+def test_a_broken_rule_rejects_the_table_and_keeps_the_accepted_data(home, tmp_path, period, table, edits, rule,
+                                                                    line, column, value):
+    _baseline(home)
+    before = _raw(home, table)
+    broken = _edit(_sample(period, table), tmp_path / "MNE" / _sample(period, table).name, edits)
+    [outcome] = ingest_files(home, "MNE", deliver(home, broken), now=NOW)
+    assert outcome.status == "rejected"
+    assert _raw(home, table) == before
+    problem = next(p for p in outcome.errors if p.rule == rule and p.row == line)
+    assert (problem.file, problem.row, problem.column) == (broken.name, line, column)
+    if value is not None:
+        assert problem.value == value
+    assert f"row {line}" in problem.message() and repr(column) in problem.message()
+    report = sorted((home.quality_dir / "MNE" / period).glob("*.html"))[-1]
+    assert f"<td>{line}</td>" in report.read_text(encoding="utf-8")
+
+
+def test_personnel_with_no_row_is_rejected(home, tmp_path):
+    _baseline(home)
+    before = _raw(home, "personnel")
+    empty = _edit(_sample("2024Q4", "personnel"), tmp_path / "MNE" / "MNE_2024Q4_personnel.csv", drop=range(2, 20))
+    [outcome] = ingest_files(home, "MNE", deliver(home, empty), now=NOW)
+    assert outcome.status == "rejected" and [p.rule for p in outcome.errors] == ["personnel_not_empty"]
+    assert _raw(home, "personnel") == before
+
+
+# --- warnings: cross-table and cross-quarter -----------------------------------------------------
+
+def test_unknown_person_in_events_is_a_warning_and_the_table_goes_in(home, tmp_path):
+    _baseline(home)
+    trainings = _edit(_sample("2024Q4", "trainings"), tmp_path / "MNE" / "MNE_2024Q4_trainings.csv",
+                      [(2, "Evidencijski broj", "VCG-99999")])
+    [outcome] = ingest_files(home, "MNE", deliver(home, trainings), now=NOW)
+    assert outcome.status == "accepted"
+    [warning] = outcome.warnings
+    assert (warning.rule, warning.row, warning.column, warning.value) == (
+        "person_in_snapshot", 2, "Evidencijski broj", None)
+    assert "2024Q4 or 2024Q3" in warning.expected
+
+
+def test_cross_quarter_checks_are_skipped_without_the_quarter_to_compare(home):
+    """Events of 2024Q3 alone: no snapshot of 2024Q3 or 2024Q2 exists, so nothing is compared."""
+    files = deliver(home, _sample("2024Q3", "trainings"), _sample("2024Q3", "separations"))
+    outcomes = ingest_files(home, "MNE", files, now=NOW)
+    assert all(o.status == "accepted" and not o.problems for o in outcomes)
+    assert all(any(s.startswith("person_in_snapshot") for s in o.skipped) for o in outcomes)
+
+
+def test_snapshot_that_does_not_follow_from_the_previous_one_is_a_warning(home, tmp_path):
+    _baseline(home)
+    before = _raw(home, "personnel")
+    shrunk = _edit(_sample("2024Q4", "personnel"), tmp_path / "MNE" / "MNE_2024Q4_personnel.csv", drop=[3, 4])
+    [outcome] = ingest_files(home, "MNE", deliver(home, shrunk), now=NOW)
+    assert outcome.status == "accepted" and _raw(home, "personnel") != before
+    [warning] = outcome.warnings
+    assert warning.rule == "snapshot_balance" and warning.row is None
+    assert warning.value == "6 persons; 9 in 2024Q3 - 1 separations + 0 intakes = 8"
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """Two years of generated MNE deliveries, 2023Q1..2024Q4 (enough quarters for the median)."""
+    from parity.generate import generate
+
+    out = tmp_path_factory.mktemp("generated")
+    generate(out, Period.range("2023Q1:2024Q4"), ["MNE"], progress=False)
+    return out / "MNE"
+
+
+def _load_history(home, history, until: str):
+    for period in Period.range(f"2023Q1:{until}"):
+        files = deliver(home, *sorted(history.glob(f"MNE_{period}_*.csv")))
+        outcomes = ingest_files(home, "MNE", files, now=NOW)
+        assert not [p for o in outcomes for p in o.problems], period
+
+
+def _personnel_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
+@pytest.mark.parametrize("change,rule", [("women_to_men", "share_step"), ("drop_soldiers", "headcount_step")])
+def test_implausible_step_by_category_is_a_warning(home, tmp_path, history, change, rule):
+    _load_history(home, history, "2024Q3")
+    source = history / "MNE_2024Q4_personnel.csv"
+    rows = _personnel_rows(source)
+    soldiers = [i for i, r in enumerate(rows[1:], start=2) if r[3].strip().casefold() == "profesionalni vojnik"]
+    if change == "women_to_men":
+        edits = [(i, "Pol", "M") for i, r in enumerate(rows[1:], start=2)
+                 if r[3].strip().casefold() == "profesionalni vojnik" and r[1].strip() == "Ž"]
+        broken = _edit(source, tmp_path / "MNE" / source.name, edits)
+    else:
+        broken = _edit(source, tmp_path / "MNE" / source.name, drop=soldiers[: len(soldiers) // 3])
+    [outcome] = ingest_files(home, "MNE", deliver(home, broken), now=NOW)
+    assert outcome.status == "accepted"
+    steps = [w for w in outcome.warnings if w.rule == rule]
+    assert steps and all("profesionalni vojnik" in w.value for w in steps)
+    assert {"previous quarter", "same quarter last year"} == {
+        label for w in steps for label in ("previous quarter", "same quarter last year") if label in w.value}
+
+
+def test_thresholds_are_configuration(tmp_path):
+    path = tmp_path / "parity.toml"
+    text = (Path(__file__).parent.parent / "config" / "parity.toml").read_text(encoding="utf-8")
+    path.write_text(text.replace("balance_tolerance = 0.02", "balance_tolerance = 0.5"), encoding="utf-8")
+    assert Config.load(path).quality.balance_tolerance == 0.5
+    assert Config.load().quality == QualityThresholds()  # the documented defaults are the shipped ones
+    assert set(Config.load().focal_points) == {"BIH", "MKD", "MNE", "SRB"}
