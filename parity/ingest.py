@@ -16,6 +16,7 @@ import pandas as pd
 from parity import warehouse
 from parity.alerts.outbox import flush
 from parity.config import Config, Settings
+from parity.deadlines import record_timeliness
 from parity.pseudonym import load_key, pseudonymise_table
 from parity.quality.gate import CheckSummary, check_table
 from parity.submissions import record_versions
@@ -127,6 +128,8 @@ def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.da
             outcomes.append(_load_table(con, country, file_id, table, key, now, config,
                                         accepted_now.setdefault(table.period, {})))
         record_versions(con, settings, config, country, outcomes, now)
+        if country in config.focal_points:
+            record_timeliness(con, config, now, [country])
     flush(settings)
     return outcomes
 

@@ -90,22 +90,27 @@ def test_partition_materialises_once_then_changes_nothing(home):
     assert second.success and second.get_asset_materialization_events() == []
 
 
-def test_rejected_table_fails_the_run_and_keeps_accepted_data(home):
+def test_rejected_table_fails_its_blocking_check_and_keeps_accepted_data(home):
     instance = dg.DagsterInstance.ephemeral()
     key = partition_key("MKD", "2024Q3")
     deliver(home, *sample_files("MKD", "2024Q3"))
-    assert _materialize(key, instance).success
+    first = _materialize(key, instance)
+    assert first.success
+    checks = {e.asset_key.path[-1]: e for e in first.get_asset_check_evaluations()}
+    assert len(checks) == 6 and all(c.passed for c in checks.values())
+    assert checks["personnel"].metadata["expectations_evaluated"].value == 19
     with warehouse.connect(home.warehouse, read_only=True) as con:
         before = con.execute("SELECT * FROM raw.personnel ORDER BY ALL").df()
 
     bad = home.inbox / "MKD" / "MKD_2024Q3_personnel.csv"
     bad.write_bytes(bad.read_bytes().replace("офицер".encode("cp1251"), "официр".encode("cp1251"), 1))
     result = _materialize(key, instance)
-    assert not result.success
-    failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"][0]
-    description = failure.step_failure_data.user_failure_data.description
-    assert "MKD_2024Q3_personnel.csv" in description and "column 'Категорија'" in description
-    assert "официр" in description and "accepted data kept" in description
+    assert not result.success  # a failed blocking check fails the step: the run shows it
+    [check] = [e for e in result.get_asset_check_evaluations() if e.asset_key.path[-1] == "personnel"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    problems = check.metadata["problems"].value
+    assert "MKD_2024Q3_personnel.csv" in problems and "column 'Категорија'" in problems and "официр" in problems
+    assert check.metadata["errors"].value == 1
     with warehouse.connect(home.warehouse, read_only=True) as con:
         pd.testing.assert_frame_equal(con.execute("SELECT * FROM raw.personnel ORDER BY ALL").df(), before)
 

@@ -1,4 +1,12 @@
-"""raw.<table> assets: each (quarter, country) partition loads the new files of that submission."""
+"""raw.<table> assets: each (quarter, country) partition loads the new files of that submission.
+
+Each table has a blocking asset check, `quality`: the gate's verdict (the table's Great
+Expectations suite and the cross-quarter checks). A rejected table fails its check with ERROR
+severity, which fails the step: the run shows which table was stopped and why. Warnings pass
+with WARN severity. The focal point hears about it from the outbox, not from the run.
+"""
+import collections
+
 import dagster as dg
 
 from orchestration.partitions import country_and_period, submission_partitions
@@ -9,6 +17,7 @@ from sources.tables import TABLES
 # DuckDB allows one writer process: every step that writes the warehouse takes this pool,
 # whose limit is 1 (dagster.yaml, written by orchestration/instance.py).
 DUCKDB_POOL = "duckdb_warehouse"
+QUALITY_CHECK = "quality"
 
 RAW_SPECS = [
     dg.AssetSpec(
@@ -16,6 +25,12 @@ RAW_SPECS = [
         description=f"Accepted `{table}` tables of the MoDs' deliveries, pseudonymised, one partition per "
                     f"(quarter, country). Only a new or changed table materialises its partition.",
     )
+    for table in TABLES
+]
+QUALITY_SPECS = [
+    dg.AssetCheckSpec(QUALITY_CHECK, asset=["raw", table], blocking=True,
+                      description=f"The quality gate of `{table}`: expectations/{table}.json (errors reject the "
+                                  f"table) and the cross-quarter checks (warnings).")
     for table in TABLES
 ]
 
@@ -28,23 +43,50 @@ def _metadata(outcome: TableOutcome) -> dict:
     }
 
 
-@dg.multi_asset(specs=RAW_SPECS, partitions_def=submission_partitions, pool=DUCKDB_POOL, name="raw_tables")
+def check_result(table: str, outcomes: list[TableOutcome]) -> dg.AssetCheckResult:
+    """The check of one raw table in this run, from the gate's outcomes (no values, only rules and
+    counts: problem messages point at rows and never hold a registration number)."""
+    key = dg.AssetKey(["raw", table])
+    if not outcomes:
+        return dg.AssetCheckResult(asset_key=key, check_name=QUALITY_CHECK, passed=True,
+                                   metadata={"delivered": False},
+                                   description="No new version of this table in this run.")
+    errors = [p for o in outcomes for p in o.errors]
+    warnings = [p for o in outcomes for p in o.warnings]
+    failed = collections.Counter(f"{c.suite}.{c.rule}" + (f"({c.column})" if c.column else "")
+                                 for o in outcomes for c in o.checks if not c.success)
+    metadata = {
+        "delivered": True, "files": ", ".join(sorted({o.file for o in outcomes})),
+        "status": ", ".join(o.status for o in outcomes), "errors": len(errors), "warnings": len(warnings),
+        "expectations_evaluated": sum(len(o.checks) for o in outcomes),
+        "failed_expectations": dg.MetadataValue.json(dict(failed)),
+        "skipped": dg.MetadataValue.json(sorted({s for o in outcomes for s in o.skipped})),
+        "problems": dg.MetadataValue.md("\n".join(f"- {p.message()}" for p in (errors + warnings)[:50]) or "none"),
+    }
+    severity = dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN
+    return dg.AssetCheckResult(asset_key=key, check_name=QUALITY_CHECK, passed=not errors and not warnings,
+                               severity=severity, metadata=metadata)
+
+
+@dg.multi_asset(specs=RAW_SPECS, check_specs=QUALITY_SPECS, partitions_def=submission_partitions,
+                pool=DUCKDB_POOL, name="raw_tables")
 def raw_tables(context: dg.AssetExecutionContext, parity: ParityResource):
     """Archive, read, check, pseudonymise and load the partition's new files.
 
-    A rejected table does not touch what was accepted before; the step then fails with the
-    problems, after the accepted tables of the same submission have been materialised."""
+    A rejected table does not touch what was accepted before; its blocking check fails after the
+    accepted tables of the same submission have been materialised."""
     country, period = country_and_period(context.partition_key)
     settings = parity.settings()
     outcomes = ingest_files(settings, country, inbox_files(settings, country, period))
     received = sorted({o.file for o in outcomes})
     context.log.info(f"{country} {period}: {len(received)} new file(s): {', '.join(received) or '-'}")
+    by_table = collections.defaultdict(list)
     for outcome in outcomes:
         context.log.info(outcome.summary())
+        tables = TABLES if outcome.table == "*" else [outcome.table]  # a file rejected whole
+        for table in tables:
+            by_table[table].append(outcome)
         if outcome.status == "accepted":
             yield dg.MaterializeResult(asset_key=["raw", outcome.table], metadata=_metadata(outcome))
-    rejected = [o for o in outcomes if o.status == "rejected"]
-    if rejected:
-        text = "\n\n".join(f"{o.summary()}\n" + "\n".join(p.message() for p in o.errors[:10]) for o in rejected)
-        raise dg.Failure(description=f"{len(rejected)} table(s) rejected; accepted data kept as it was.\n\n{text}",
-                         metadata={"rejected": [o.summary() for o in rejected]})
+    for table in TABLES:
+        yield check_result(table, by_table[table])

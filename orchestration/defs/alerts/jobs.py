@@ -1,0 +1,61 @@
+"""The outbox's jobs: `send_alerts` sends what is queued (and, given a failed run, first queues the
+engineers' message about it); `deadlines` records timeliness and queues reminders and overdue
+notices. Both write the warehouse, so they take the DuckDB pool like every writer."""
+import datetime as dt
+
+import dagster as dg
+
+from orchestration.defs.ingest.assets import DUCKDB_POOL
+from orchestration.resources import ParityResource
+from parity import warehouse
+from parity.alerts.compose import run_failure_message
+from parity.alerts.outbox import Recipient, enqueue, flush
+from parity.config import Config
+from parity.deadlines import watch_deadlines
+
+SEND_ALERTS_JOB = "send_alerts"
+DEADLINES_JOB = "deadlines"
+
+
+class FailedRun(dg.Config):
+    """A failed run to tell the data engineers about (empty: only send what is queued)."""
+    run_id: str = ""
+    job: str = ""
+    partition: str = ""
+    error: str = ""
+    url: str = ""
+
+
+@dg.op(pool=DUCKDB_POOL)
+def send_alerts(context: dg.OpExecutionContext, config: FailedRun, parity: ParityResource) -> None:
+    settings = parity.settings()
+    if config.run_id:
+        settings_config = Config.load()
+        with warehouse.connect(settings.warehouse) as con:
+            warehouse.ensure_schema(con)
+            enqueue(con, dedup_key=f"run_failure:{config.run_id}", kind="run_failure",
+                    recipient=Recipient(settings_config.engineers_name, settings_config.engineers_email, "en"),
+                    message=run_failure_message(config.job, config.run_id, config.url or None, config.error,
+                                                config.partition or None),
+                    now=dt.datetime.now(dt.timezone.utc))
+    result = flush(settings)
+    context.log.info(f"alerts sent: {result.sent}, still pending: {result.pending}"
+                     + (f" ({result.error})" if result.error else ""))
+
+
+@dg.op(pool=DUCKDB_POOL)
+def deadline_notices(context: dg.OpExecutionContext, parity: ParityResource) -> None:
+    report = watch_deadlines(parity.settings(), Config.load())
+    late = sorted(f"{c} {p}: {s}" for (c, p), s in report.timeliness.items() if s in ("late", "missing"))
+    context.log.info(f"notices queued: {', '.join(report.queued) or 'none'}; late or missing: {', '.join(late) or 'none'}")
+
+
+@dg.job(name=SEND_ALERTS_JOB, description="Send the queued alerts (focal points, engineers); retried until delivered.")
+def send_alerts_job():
+    send_alerts()
+
+
+@dg.job(name=DEADLINES_JOB, description="Record each quarter's timeliness; remind focal points before the due "
+                                         "date and notify them after it.")
+def deadlines_job():
+    deadline_notices()

@@ -1,0 +1,107 @@
+"""Deadlines: when each quarter's submission is due, whether it came in time, and the reminders and
+overdue notices to focal points whose `personnel` has not arrived.
+
+A quarter is due `due_days` after it ends, by the end of that day in the country's time zone. It is
+on time when its first accepted `personnel` was received by then, late when after, missing while
+none has been accepted after the due date, and awaiting before. Nothing before a country's
+`first_period` is chased.
+"""
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from parity import warehouse
+from parity.alerts.compose import deadline_message, recipient_of
+from parity.alerts.outbox import enqueue, flush
+from parity.config import Config, FocalPoint, Settings
+from sources.period import Period
+
+
+def due_date(focal_point: FocalPoint, period: Period) -> dt.date:
+    return period.last_day + dt.timedelta(days=focal_point.due_days)
+
+
+def due_at(focal_point: FocalPoint, period: Period) -> dt.datetime:
+    """The instant the due date ends in the country's time zone."""
+    next_day = due_date(focal_point, period) + dt.timedelta(days=1)
+    return dt.datetime.combine(next_day, dt.time(), tzinfo=ZoneInfo(focal_point.timezone))
+
+
+def watched_periods(focal_point: FocalPoint, now: dt.datetime) -> list[Period]:
+    """From the first reporting quarter to the last quarter that has ended, in the country's clock."""
+    today = now.astimezone(ZoneInfo(focal_point.timezone)).date()
+    last = Period.of_date(today).previous()
+    first = Period.parse(focal_point.first_period)
+    return Period.range(f"{first}:{last}") if first <= last else []
+
+
+def timeliness(focal_point: FocalPoint, period: Period, first_accepted_at: dt.datetime | None,
+               now: dt.datetime) -> str:
+    deadline = due_at(focal_point, period)
+    if first_accepted_at is not None:
+        return "on_time" if first_accepted_at < deadline else "late"
+    return "missing" if now >= deadline else "awaiting"
+
+
+def notice(focal_point: FocalPoint, period: Period, first_accepted_at: dt.datetime | None,
+           now: dt.datetime) -> str | None:
+    """reminder (within reminder_days before the due date), overdue (after it), or None."""
+    if first_accepted_at is not None:
+        return None
+    if now >= due_at(focal_point, period):
+        return "overdue"
+    today = now.astimezone(ZoneInfo(focal_point.timezone)).date()
+    if today >= due_date(focal_point, period) - dt.timedelta(days=focal_point.reminder_days):
+        return "reminder"
+    return None
+
+
+@dataclass
+class DeadlineReport:
+    timeliness: dict[tuple[str, str], str]
+    queued: list[str]  # dedup keys of the notices queued now
+
+
+def first_accepted_personnel(con, country: str) -> dict[str, dt.datetime]:
+    return dict(con.execute(
+        """SELECT period, min(received_at) FROM meta.submission_tables
+           WHERE country_code = ? AND table_name = 'personnel' AND status = 'accepted' GROUP BY period""",
+        [country]).fetchall())
+
+
+def record_timeliness(con, config: Config, now: dt.datetime, countries: list[str] | None = None) -> dict:
+    """Rewrite meta.timeliness for every watched quarter of `countries` (all by default)."""
+    out = {}
+    for country in countries or sorted(config.focal_points):
+        focal_point = config.focal_points[country]
+        accepted = first_accepted_personnel(con, country)
+        for period in watched_periods(focal_point, now):
+            status = timeliness(focal_point, period, accepted.get(str(period)), now)
+            con.execute("""INSERT OR REPLACE INTO meta.timeliness
+                           (country_code, period, due_at, first_accepted_at, status, recorded_at)
+                           VALUES (?, ?, ?, ?, ?, ?)""",
+                        [country, str(period), due_at(focal_point, period), accepted.get(str(period)), status, now])
+            out[(country, str(period))] = status
+    return out
+
+
+def watch_deadlines(settings: Settings, config: Config, now: dt.datetime | None = None) -> DeadlineReport:
+    """Record timeliness, queue each reminder and overdue notice once, and send what is queued."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    queued = []
+    with warehouse.connect(settings.warehouse) as con:
+        warehouse.ensure_schema(con)
+        statuses = record_timeliness(con, config, now)
+        for country, focal_point in sorted(config.focal_points.items()):
+            accepted = first_accepted_personnel(con, country)
+            for period in watched_periods(focal_point, now):
+                kind = notice(focal_point, period, accepted.get(str(period)), now)
+                if kind is None:
+                    continue
+                key = f"{kind}:{country}:{period}"
+                message = deadline_message(kind, focal_point, str(period), due_date(focal_point, period))
+                if enqueue(con, dedup_key=key, kind=kind, recipient=recipient_of(focal_point), message=message,
+                           now=now, country=country, period=str(period)):
+                    queued.append(key)
+    flush(settings)
+    return DeadlineReport(statuses, queued)

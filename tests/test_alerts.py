@@ -1,0 +1,227 @@
+"""Alerts over a real SMTP server on 127.0.0.1 (aiosmtpd): focal points in their language with
+English beside it, one message per submission version, retried after the server was down;
+deadline reminders and overdue notices on the right dates; failed runs to the engineers."""
+import datetime as dt
+import email
+import socket
+from email import policy
+from pathlib import Path
+
+import duckdb
+import pytest
+from aiosmtpd.controller import Controller
+
+from parity.alerts.outbox import flush
+from parity.config import Config
+from parity.deadlines import due_date, notice, timeliness, watch_deadlines
+from parity.ingest import ingest_files
+from sources.period import Period
+from tests.conftest import NOW, deliver, registration_numbers, sample_files
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Inbox:
+    """What the SMTP server received: (recipients, parsed message)."""
+
+    def __init__(self):
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpServer:
+    def __init__(self, port: int):
+        self.port, self.inbox, self.controller = port, Inbox(), None
+
+    def start(self):
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self):
+        return [m for _, m in self.inbox.received]
+
+
+@pytest.fixture
+def smtp(home, monkeypatch, tmp_path):
+    """A configured SMTP server on 127.0.0.1 (not started yet: tests start it), and a config whose
+    countries are chased from 2024Q3."""
+    server = SmtpServer(_free_port())
+    monkeypatch.setenv("PARITY_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PARITY_SMTP_PORT", str(server.port))
+    monkeypatch.setenv("PARITY_SMTP_FROM", "parity@127.0.0.1")
+    monkeypatch.setenv("PARITY_SMTP_TIMEOUT", "3")
+    config = (ROOT / "config" / "parity.toml").read_text(encoding="utf-8").replace(
+        'first_period = "2023Q1"', 'first_period = "2024Q3"')
+    (tmp_path / "parity.toml").write_text(config, encoding="utf-8")
+    monkeypatch.setenv("PARITY_CONFIG", str(tmp_path / "parity.toml"))
+    yield server
+    server.stop()
+
+
+def _body(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def _attachments(message) -> dict[str, str]:
+    return {part.get_filename(): part.get_content() if isinstance(part.get_content(), str)
+            else part.get_content().decode("utf-8") for part in message.iter_attachments()}
+
+
+def _alerts(home) -> list[tuple]:
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return con.execute("""SELECT kind, country_code, period, recipient_email, language, status, attempts,
+                                     last_error IS NOT NULL FROM meta.alerts ORDER BY alert_id""").fetchall()
+
+
+WORDS = {  # a word of the focal point's language that the accepted-delivery message must hold
+    "BIH": ("bs", "prihvaćeno", "Šta je primljeno"),
+    "MKD": ("mk", "прифатено", "Што е примено"),
+    "MNE": ("cnr", "prihvaćeno", "Što je primljeno"),
+    "SRB": ("sr", "прихваћено", "Шта је примљено"),
+}
+
+
+@pytest.mark.parametrize("country", sorted(WORDS))
+def test_each_focal_point_gets_one_message_in_their_language_with_english(home, smtp, country):
+    smtp.start()
+    ingest_files(home, country, deliver(home, *sample_files(country, "2024Q3")), now=NOW)
+    [(recipients, message)] = smtp.inbox.received
+    focal_point = Config.load().focal_points[country]
+    assert recipients == [focal_point.email]
+    lang, word, heading = WORDS[country]
+    assert word in message["Subject"] and "received and accepted" in message["Subject"]
+    body = _body(message)
+    assert heading in body and "What was received" in body
+    assert body.index(heading) < body.index("What was received")  # their language first
+    assert f"{country}_2024Q3" in body and "personnel" in body
+    [(name, report)] = _attachments(message).items()
+    assert name.endswith(".html") and f'lang="{lang}"' in report and "<script" not in report
+    assert _alerts(home) == [("delivery", country, "2024Q3", focal_point.email, lang, "sent", 1, False)]
+
+
+def test_problems_reach_the_focal_point_with_row_column_and_no_registration_number(home, smtp):
+    smtp.start()
+    broken = home.home / "broken" / "SRB_2024Q3_personnel.csv"
+    broken.parent.mkdir(parents=True)
+    source = next(p for p in sample_files("SRB", "2024Q3") if p.name.endswith("_personnel.csv"))
+    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    first = lines[1].split(";")
+    lines[2] = ";".join([first[0]] + lines[2].split(";")[1:])  # row 3 repeats row 2's registration number
+    broken.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    ingest_files(home, "SRB", deliver(home, broken, country="SRB"), now=NOW)
+    [message] = smtp.messages
+    assert "није прихваћено" in message["Subject"] and "not accepted" in message["Subject"]
+    body = _body(message)
+    assert "Ред 3" in body and "Колона Евиденцијски број" in body and "row" not in body.split("-" * 72)[0]
+    assert "Row 3" in body and "Евиденцијски број из овог реда појављује се и у другим редовима" in body
+    everything = message.as_string() + "".join(_attachments(message).values())
+    assert not [n for n in registration_numbers() if n in everything]
+
+
+def test_identical_delivery_is_no_new_version_and_a_correction_is(home, smtp):
+    smtp.start()
+    files = sample_files("MNE", "2024Q3")
+    ingest_files(home, "MNE", deliver(home, *files), now=NOW)
+    ingest_files(home, "MNE", [home.inbox / "MNE" / f.name for f in files], now=NOW)  # the same files again
+    assert len(smtp.messages) == 1
+    personnel = home.inbox / "MNE" / "MNE_2024Q3_personnel.csv"
+    personnel.write_text(personnel.read_text(encoding="utf-8").replace("1984", "1985", 1), encoding="utf-8")
+    ingest_files(home, "MNE", [personnel], now=NOW)
+    assert len(smtp.messages) == 2 and "(v2)" in _body(smtp.messages[1])
+
+
+def test_server_down_keeps_the_message_and_a_retry_delivers_it_once(home, smtp):
+    ingest_files(home, "BIH", deliver(home, *sample_files("BIH", "2024Q3")), now=NOW)  # the server is down
+    [alert] = _alerts(home)
+    assert alert[5:] == ("pending", 1, True)
+    smtp.start()
+    result = flush(home)
+    assert (result.sent, result.pending) == (1, 0)
+    assert flush(home).sent == 0  # nothing twice
+    assert len(smtp.messages) == 1 and _alerts(home)[0][5:] == ("sent", 2, False)
+
+
+def test_long_list_is_summarised_in_the_body_and_attached_whole(home, smtp, tmp_path):
+    config = tmp_path / "parity.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("problems_in_body = 20", "problems_in_body = 5"),
+                      encoding="utf-8")
+    smtp.start()
+    source = next(p for p in sample_files("MNE", "2024Q3") if p.name.endswith("_personnel.csv"))
+    broken = home.home / "broken" / source.name
+    broken.parent.mkdir(parents=True)
+    lines = source.read_text(encoding="utf-8").splitlines()
+    broken.write_text("\n".join([lines[0]] + [line.replace(",Ž,", ",X,").replace(",M,", ",X,") for line in lines[1:]])
+                      + "\n", encoding="utf-8")
+    ingest_files(home, "MNE", deliver(home, broken, country="MNE"), now=NOW)
+    [message] = smtp.messages
+    attachments = _attachments(message)
+    [csv_name] = [n for n in attachments if n.endswith(".csv")]
+    assert len(attachments[csv_name].strip().splitlines()) == 1 + 9  # every problem, and a header
+    body = _body(message)
+    assert body.count("Found: X") == 5 and body.count("Pronađeno: X") == 5
+    assert f"4 more problems are listed in the attached file {csv_name}" in body
+
+
+# --- deadlines -----------------------------------------------------------------------------------
+
+def _at(day: str, hour: int = 9) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+01:00")
+
+
+def test_due_dates_reminders_and_overdue_on_the_right_days():
+    focal_point = Config.load().focal_points["SRB"]
+    q3 = Period.parse("2024Q3")
+    assert due_date(focal_point, q3) == dt.date(2024, 10, 30)
+    assert notice(focal_point, q3, None, _at("2024-10-22")) is None
+    assert notice(focal_point, q3, None, _at("2024-10-23")) == "reminder"  # 7 days before
+    assert notice(focal_point, q3, None, _at("2024-10-30", 23)) == "reminder"  # still the due date
+    assert notice(focal_point, q3, None, _at("2024-10-31", 0)) == "overdue"
+    assert notice(focal_point, q3, _at("2024-10-24"), _at("2024-10-31")) is None
+    assert timeliness(focal_point, q3, _at("2024-10-30", 23), _at("2024-11-15")) == "on_time"
+    assert timeliness(focal_point, q3, _at("2024-10-31", 1), _at("2024-11-15")) == "late"
+    assert timeliness(focal_point, q3, None, _at("2024-11-15")) == "missing"
+    assert timeliness(focal_point, q3, None, _at("2024-10-15")) == "awaiting"
+
+
+def test_missing_submission_gets_one_reminder_then_one_overdue_notice_and_timeliness(home, smtp):
+    smtp.start()
+    config = Config.load()
+    # MNE delivers 2024Q3 on time; BIH late; MKD and SRB never.
+    ingest_files(home, "MNE", deliver(home, *sample_files("MNE", "2024Q3")), now=_at("2024-10-20"))
+    report = watch_deadlines(home, config, now=_at("2024-10-24"))
+    assert sorted(report.queued) == ["reminder:BIH:2024Q3", "reminder:MKD:2024Q3", "reminder:SRB:2024Q3"]
+    assert watch_deadlines(home, config, now=_at("2024-10-25")).queued == []  # once
+    report = watch_deadlines(home, config, now=_at("2024-10-31"))
+    assert sorted(report.queued) == ["overdue:BIH:2024Q3", "overdue:MKD:2024Q3", "overdue:SRB:2024Q3"]
+    ingest_files(home, "BIH", deliver(home, *sample_files("BIH", "2024Q3")), now=_at("2024-11-02"))
+    report = watch_deadlines(home, config, now=_at("2024-11-03"))
+    assert report.queued == []
+    assert {c: s for (c, p), s in report.timeliness.items()} == {
+        "MNE": "on_time", "BIH": "late", "MKD": "missing", "SRB": "missing"}
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM meta.timeliness WHERE period = '2024Q3'").fetchone()[0] == 4
+    by_kind = {}
+    for recipients, message in smtp.inbox.received:
+        by_kind.setdefault(message["Subject"].split(":")[0] + ":" + ("overdue" if "истече" in message["Subject"]
+                           or "istekao" in message["Subject"] or "истекао" in message["Subject"] else ""), []).append(message)
+    subjects = [m["Subject"] for m in smtp.messages]
+    assert sum("рокот за доставување е 2024-10-30" in s for s in subjects) == 1  # MKD reminder, Macedonian
+    assert sum("рокот за доставување истече на 2024-10-30" in s for s in subjects) == 1  # MKD overdue
+    assert sum("rok za dostavu istekao je 2024-10-30" in s for s in subjects) == 1  # BIH overdue
+    srb = [m for m in smtp.messages if "рок" in m["Subject"] and "SRB" in m["Subject"]]
+    assert len(srb) == 2 and "personnel table of SRB for 2024Q3" in _body(srb[0])
