@@ -31,6 +31,32 @@ def cmd_load(args) -> int:
     return 1 if report.rejected or report.transform_ok is False else 0
 
 
+def cmd_check(args) -> int:
+    from parity.check import check_files
+    from parity.config import Config
+    from parity.quality.report import render_html, render_text
+    from sources.dialect import DIALECTS
+
+    home = None
+    if args.home:
+        os.environ["PARITY_HOME"] = str(Path(args.home).resolve())
+        home = Settings.from_env()
+    config = Config.load()
+    versions = check_files([Path(f) for f in args.files], country=args.country, period=args.period, home=home,
+                           config=config)
+    for version in versions:
+        lang = args.lang or (config.focal_points[version.country].language if version.country in config.focal_points
+                             else DIALECTS[version.country].language if version.country in DIALECTS else "en")
+        print(render_text(version, lang))
+        if args.html:
+            out = Path(args.html) / f"{version.country}_{version.period}_check.html"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(render_html(version, lang), encoding="utf-8")
+            print(f"\nreport: {out}")
+    rejected = any(t.status == "rejected" for v in versions for t in v.tables)
+    return 1 if rejected else 0
+
+
 def cmd_init_key(args) -> int:
     from parity.pseudonym import create_key_file
 
@@ -113,6 +139,15 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("demo", help="generate 2023Q1..2024Q4 for the four MoDs, load, build, show how to query")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("check", help="check delivery files before sending them; exit status 1 if they would be rejected")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--country", help="the country whose inbox the files are for (default: from the file names)")
+    p.add_argument("--period", help="the quarter the files must be of, e.g. 2024Q3")
+    p.add_argument("--lang", choices=["bs", "cnr", "mk", "sr", "en"], help="report language (default: the country's)")
+    p.add_argument("--home", help="a parity home whose warehouse to compare with (cross-quarter checks)")
+    p.add_argument("--html", metavar="DIR", help="also write the HTML report into DIR")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("init-key", help="create a local pseudonymisation key file unless a key is configured")
     p.set_defaults(func=cmd_init_key)

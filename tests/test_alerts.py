@@ -16,7 +16,7 @@ from parity.config import Config
 from parity.deadlines import due_date, notice, timeliness, watch_deadlines
 from parity.ingest import ingest_files
 from sources.period import Period
-from tests.conftest import NOW, deliver, registration_numbers, sample_files
+from conftest import NOW, deliver, registration_numbers, sample_files
 
 ROOT = Path(__file__).resolve().parent.parent
 

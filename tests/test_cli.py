@@ -4,7 +4,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SAMPLES, assert_no_clear_numbers, deliver, sample_files
+import pytest
+
+from conftest import NOW, SAMPLES, assert_no_clear_numbers, deliver, sample_files
 from parity import warehouse
 
 PARITY = str(Path(sys.executable).with_name("parity"))
@@ -49,3 +51,46 @@ def test_a_full_load_leaves_no_clear_number_in_parity_home(home):
     assert "found 'X'" in result.stdout and "row " in result.stdout
     assert any((home.home / "dagster").rglob("*"))
     assert_no_clear_numbers(home)
+
+
+# --- parity check ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("country,period", [(c, p) for c in ("BIH", "MKD", "MNE", "SRB") for p in ("2024Q3", "2024Q4")])
+def test_check_passes_every_sample_delivery(country, period, capsys):
+    from parity.cli import main
+
+    files = [str(f) for f in sample_files(country, period)]
+    assert main(["check", *files, "--country", country, "--period", period]) == 0
+    out = capsys.readouterr().out
+    assert "What was received" in out and "No problems were found." in out
+
+
+def test_check_names_row_and_column_of_a_broken_file_and_exits_1(tmp_path, capsys):
+    from parity.cli import main
+
+    source = next(f for f in sample_files("MNE", "2024Q4") if f.name.endswith("_personnel.csv"))
+    broken = tmp_path / source.name
+    broken.write_text(source.read_text(encoding="utf-8").replace("VCG-11266,M,1984", "VCG-11266,M,1934"),
+                      encoding="utf-8")
+    assert main(["check", str(broken), "--lang", "cnr", "--html", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "Red 6, Kolona Godina rođenja; Pronađeno: 1934" in out
+    assert "Row 6, Column Godina rođenja; Found: 1934" in out
+    assert (tmp_path / "out" / "MNE_2024Q4_check.html").exists()
+
+
+def test_check_with_a_warehouse_runs_the_cross_quarter_checks(home, tmp_path, capsys):
+    from parity.cli import main
+    from parity.ingest import ingest_files
+
+    ingest_files(home, "MNE", deliver(home, *sample_files("MNE", "2024Q3")), now=NOW)
+    trainings = tmp_path / "MNE_2024Q4_trainings.csv"
+    source = next(f for f in sample_files("MNE", "2024Q4") if f.name.endswith("_trainings.csv"))
+    trainings.write_text(source.read_text(encoding="utf-8").replace("VCG-20434", "VCG-99999"), encoding="utf-8")
+    personnel = next(f for f in sample_files("MNE", "2024Q4") if f.name.endswith("_personnel.csv"))
+    assert main(["check", str(trainings), str(personnel), "--home", str(home.home), "--lang", "en"]) == 0  # warnings only
+    out = capsys.readouterr().out
+    assert "[warning] File MNE_2024Q4_trainings.csv, Row 2, Column Evidencijski broj" in out
+    assert "VCG-99999" not in out
+    assert main(["check", str(trainings), "--lang", "en"]) == 0
+    assert "person_in_snapshot: no accepted personnel of 2024Q4 and 2024Q3" in capsys.readouterr().out

@@ -16,7 +16,7 @@ from parity.config import Config, QualityThresholds
 from parity.ingest import ingest_files
 from parity.quality.suites import SUITE_DIR, load_suite, suite_entries
 from sources.period import Period
-from tests.conftest import NOW, deliver, sample_files
+from conftest import NOW, deliver, sample_files
 
 EXPECTATION_COUNTS = {"personnel": 19, "recruitment": 12, "separations": 14, "deployments": 19,
                       "trainings": 8, "complaints": 14, "personnel_history": 3}
