@@ -225,3 +225,77 @@ def test_missing_submission_gets_one_reminder_then_one_overdue_notice_and_timeli
     assert sum("rok za dostavu istekao je 2024-10-30" in s for s in subjects) == 1  # BIH overdue
     srb = [m for m in smtp.messages if "рок" in m["Subject"] and "SRB" in m["Subject"]]
     assert len(srb) == 2 and "personnel table of SRB for 2024Q3" in _body(srb[0])
+
+
+# --- engineers -----------------------------------------------------------------------------------
+
+def _failed_ingest(home, country: str, period: str):
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.partitions import partition_key
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = defs.resolve_job_def("ingest").execute_in_process(
+        partition_key=partition_key(country, period), instance=instance, raise_on_error=False)
+    assert not result.success
+    [failure] = instance.all_logs(result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="engineers_on_failure", dagster_event=failure.dagster_event, dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id)).for_run_failure()
+    return instance, result.run_id, context
+
+
+def test_a_failed_run_alerts_the_engineers_with_its_link(home, smtp, monkeypatch):
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.defs.alerts.sensors import engineers_on_failure
+
+    smtp.start()
+    monkeypatch.setenv("PARITY_DAGSTER_URL", "http://127.0.0.1:3000")
+    monkeypatch.delenv("PARITY_PSEUDONYM_KEY")  # the pipeline itself is broken: no key configured
+    deliver(home, *sample_files("MNE", "2024Q3"))
+    instance, run_id, context = _failed_ingest(home, "MNE", "2024Q3")
+    request = engineers_on_failure(context)
+    assert isinstance(request, dg.RunRequest) and request.run_key == f"run_failure:{run_id}"
+    defs.resolve_job_def("send_alerts").execute_in_process(run_config=request.run_config, instance=instance)
+    [(recipients, message)] = smtp.inbox.received
+    assert recipients == [Config.load().engineers_email]
+    body = _body(message)
+    assert f"http://127.0.0.1:3000/runs/{run_id}" in body and "MissingKey" in body and "MNE|2024Q3" in body
+    defs.resolve_job_def("send_alerts").execute_in_process(run_config=request.run_config, instance=instance)
+    assert len(smtp.messages) == 1  # the same failure is told once
+
+
+def test_a_rejected_delivery_goes_to_the_focal_point_not_the_engineers(home, smtp):
+    import dagster as dg
+
+    from orchestration.defs.alerts.sensors import engineers_on_failure
+
+    smtp.start()
+    source = next(p for p in sample_files("MNE", "2024Q3") if p.name.endswith("_personnel.csv"))
+    broken = home.home / "broken" / source.name
+    broken.parent.mkdir(parents=True)
+    broken.write_text(source.read_text(encoding="utf-8").replace(",Ž,", ",X,", 1), encoding="utf-8")
+    deliver(home, broken, country="MNE")
+    _, _, context = _failed_ingest(home, "MNE", "2024Q3")
+    assert isinstance(engineers_on_failure(context), dg.SkipReason)
+    [(recipients, message)] = smtp.inbox.received
+    assert recipients == [Config.load().focal_points["MNE"].email]
+
+
+def test_outbox_sensor_requests_a_retry_while_messages_wait(home, smtp):
+    import dagster as dg
+
+    from orchestration.defs.alerts.sensors import alert_outbox
+    from orchestration.resources import ParityResource
+
+    context = dg.build_sensor_context()
+    assert isinstance(alert_outbox(context, parity=ParityResource()), dg.SkipReason)  # no warehouse yet
+    ingest_files(home, "MNE", deliver(home, *sample_files("MNE", "2024Q3")), now=NOW)  # server down
+    request = alert_outbox(dg.build_sensor_context(), parity=ParityResource())
+    assert isinstance(request, dg.RunRequest) and request.job_name in (None, "send_alerts")
+    smtp.start()
+    assert flush(home).sent == 1
+    assert isinstance(alert_outbox(dg.build_sensor_context(), parity=ParityResource()), dg.SkipReason)
