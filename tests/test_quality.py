@@ -234,3 +234,19 @@ def test_thresholds_are_configuration(tmp_path):
     assert Config.load(path).quality.balance_tolerance == 0.5
     assert Config.load().quality == QualityThresholds()  # the documented defaults are the shipped ones
     assert set(Config.load().focal_points) == {"BIH", "MKD", "MNE", "SRB"}
+
+
+def test_every_rule_and_label_is_in_every_language():
+    import re
+
+    from parity.messages import LANGUAGES, catalogue
+
+    reader = (Path(__file__).parent.parent / "sources" / "reader.py").read_text(encoding="utf-8")
+    rules = set(re.findall(r'rule="(\w+)"', reader)) | set(re.findall(r'(?:problem|report)\(\s*"(\w+)"', reader))
+    rules |= {"rank_known", "code_list"}  # chosen by column kind in the reader
+    rules |= {e["meta"]["rule"] for name in EXPECTATION_COUNTS for e in suite_entries(name)}
+    assert len(rules) == 40
+    labels = set(catalogue("en")["labels"])
+    for lang in set(LANGUAGES) - {"en"}:
+        assert set(catalogue(lang)["rules"]) == rules, lang
+        assert set(catalogue(lang)["labels"]) == labels, lang
