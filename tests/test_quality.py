@@ -4,7 +4,6 @@ Each case loads the MNE samples of 2024Q3 and 2024Q4, then delivers one table ag
 broken, and checks the message (rule, row, column, value) and that the accepted data did not move.
 """
 import csv
-import datetime as dt
 import io
 import json
 from pathlib import Path

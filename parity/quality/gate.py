@@ -17,7 +17,6 @@ from sources.errors import Problem
 from sources.period import Period
 from sources.ranks import ranks_of
 from sources.reader import ExtractTable
-from sources.tables import TABLES
 
 EVENT_TABLES_OF_PERSONS = ("separations", "deployments", "trainings")
 LAGS = {1: "previous quarter", 4: "same quarter last year"}
