@@ -69,39 +69,45 @@ def first_accepted_personnel(con, country: str) -> dict[str, dt.datetime]:
         [country]).fetchall())
 
 
-def record_timeliness(con, config: Config, now: dt.datetime, countries: list[str] | None = None) -> dict:
-    """Rewrite meta.timeliness for every watched quarter of `countries` (all by default)."""
-    out = {}
+def _watched(con, config: Config, now: dt.datetime, countries: list[str] | None = None):
+    """(focal point, quarter, first accepted personnel or None) for every watched quarter."""
     for country in countries or sorted(config.focal_points):
         focal_point = config.focal_points[country]
         accepted = first_accepted_personnel(con, country)
         for period in watched_periods(focal_point, now):
-            status = timeliness(focal_point, period, accepted.get(str(period)), now)
-            con.execute("""INSERT OR REPLACE INTO meta.timeliness
-                           (country_code, period, due_at, first_accepted_at, status, recorded_at)
-                           VALUES (?, ?, ?, ?, ?, ?)""",
-                        [country, str(period), due_at(focal_point, period), accepted.get(str(period)), status, now])
-            out[(country, str(period))] = status
-    return out
+            yield focal_point, period, accepted.get(str(period))
+
+
+def _record(con, focal_point: FocalPoint, period: Period, first_accepted_at, now: dt.datetime) -> str:
+    status = timeliness(focal_point, period, first_accepted_at, now)
+    con.execute("""INSERT OR REPLACE INTO meta.timeliness
+                   (country_code, period, due_at, first_accepted_at, status, recorded_at)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [focal_point.country, str(period), due_at(focal_point, period), first_accepted_at, status, now])
+    return status
+
+
+def record_timeliness(con, config: Config, now: dt.datetime, countries: list[str] | None = None) -> dict:
+    """Rewrite meta.timeliness for every watched quarter of `countries` (all by default)."""
+    return {(fp.country, str(period)): _record(con, fp, period, accepted_at, now)
+            for fp, period, accepted_at in _watched(con, config, now, countries)}
 
 
 def watch_deadlines(settings: Settings, config: Config, now: dt.datetime | None = None) -> DeadlineReport:
     """Record timeliness, queue each reminder and overdue notice once, and send what is queued."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    queued = []
+    statuses, queued = {}, []
     with warehouse.connect(settings.warehouse) as con:
         warehouse.ensure_schema(con)
-        statuses = record_timeliness(con, config, now)
-        for country, focal_point in sorted(config.focal_points.items()):
-            accepted = first_accepted_personnel(con, country)
-            for period in watched_periods(focal_point, now):
-                kind = notice(focal_point, period, accepted.get(str(period)), now)
-                if kind is None:
-                    continue
-                key = f"{kind}:{country}:{period}"
-                message = deadline_message(kind, focal_point, str(period), due_date(focal_point, period))
-                if enqueue(con, dedup_key=key, kind=kind, recipient=recipient_of(focal_point), message=message,
-                           now=now, country=country, period=str(period)):
-                    queued.append(key)
+        for focal_point, period, accepted_at in _watched(con, config, now):
+            statuses[(focal_point.country, str(period))] = _record(con, focal_point, period, accepted_at, now)
+            kind = notice(focal_point, period, accepted_at, now)
+            if kind is None:
+                continue
+            key = f"{kind}:{focal_point.country}:{period}"
+            message = deadline_message(kind, focal_point, str(period), due_date(focal_point, period))
+            if enqueue(con, dedup_key=key, kind=kind, recipient=recipient_of(focal_point), message=message,
+                       now=now, country=focal_point.country, period=str(period)):
+                queued.append(key)
     flush(settings)
     return DeadlineReport(statuses, queued)
