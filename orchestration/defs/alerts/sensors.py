@@ -9,6 +9,7 @@ import duckdb
 from orchestration.defs.alerts.jobs import DEADLINES_JOB, SEND_ALERTS_JOB, send_alerts_job
 from orchestration.resources import ParityResource
 from parity import warehouse
+from parity.alerts.outbox import pending_count
 
 RETRY_SECONDS = 300
 DEADLINE_CRON = "0 8 * * *"  # every morning; each notice is queued once, so the time only sets when
@@ -25,7 +26,7 @@ def pending_alerts(settings) -> int | None:
             if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
                                "AND table_name = 'alerts'").fetchone()[0]:
                 return None
-            return con.execute("SELECT count(*) FROM meta.alerts WHERE status = 'pending'").fetchone()[0]
+            return pending_count(con)
     except duckdb.IOException:
         return None
 
