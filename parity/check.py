@@ -37,7 +37,7 @@ def check_files(paths: list[Path], *, country: str | None = None, period: str | 
             checked.append((cc, p, TableResult(path.name, "*", None, "rejected", None, None, e.problems), []))
             continue
         if period and name.period != period:
-            for table in tables[-1:] if name.table else [t for t in tables if t.file == path.name]:
+            for table in (t for t in tables if t.file == path.name):
                 table.problems.append(Problem(file=path.name, value=name.period, rule="file_name",
                                               expected=f"a file of the quarter {period}",
                                               fix="Check the quarter in the file name."))
