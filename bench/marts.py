@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from orchestration.defs.dbt.project import run_dbt  # noqa: E402
+from parity.dbt import run_dbt  # noqa: E402
 from parity import warehouse  # noqa: E402
 from parity.config import Settings  # noqa: E402
 from parity.generate import simulate  # noqa: E402

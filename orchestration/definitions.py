@@ -7,7 +7,8 @@ from dagster_dbt import DbtCliResource
 from orchestration.defs.alerts.jobs import deadlines_job, send_alerts_job
 from orchestration.defs.alerts.sensors import alert_outbox, deadline_watch, engineers_on_failure
 from orchestration.defs.dbt.assets import warehouse_models
-from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
+from orchestration.defs.dbt.project import dbt_project
+from parity.dbt import DBT_EXECUTABLE
 from orchestration.defs.dbt.sensors import marts_after_load
 from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.schedules import quarterly_chase

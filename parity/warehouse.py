@@ -27,6 +27,15 @@ def raw_columns(table: str) -> list[tuple[str, str]]:
     return cols
 
 
+# The version accepted now of each (country, quarter, table). Plain SQL (no QUALIFY): the portability
+# check recreates this view on PostgreSQL from the same text.
+CURRENT_TABLES_QUERY = """
+SELECT * FROM meta.submission_tables AS s
+WHERE s.status = 'accepted'
+  AND s.version = (SELECT max(v.version) FROM meta.submission_tables AS v
+                   WHERE v.status = 'accepted' AND v.country_code = s.country_code
+                     AND v.period = s.period AND v.table_name = s.table_name)"""
+
 _REGISTRY_DDL = """
 CREATE SCHEMA IF NOT EXISTS meta;
 CREATE SEQUENCE IF NOT EXISTS meta.file_id_seq;
@@ -104,11 +113,7 @@ CREATE TABLE IF NOT EXISTS meta.timeliness (
     recorded_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (country_code, period)
 );
-CREATE OR REPLACE VIEW meta.current_tables AS
-SELECT * FROM meta.submission_tables
-WHERE status = 'accepted'
-QUALIFY row_number() OVER (PARTITION BY country_code, period, table_name ORDER BY version DESC) = 1;
-"""
+""" + "CREATE OR REPLACE VIEW meta.current_tables AS " + CURRENT_TABLES_QUERY + ";\n"
 
 
 def _raw_ddl() -> str:

@@ -71,3 +71,47 @@ def assert_no_clear_numbers(settings: Settings) -> None:
             data = path.read_bytes()
             leaked = [n for n in numbers if n.encode() in data]
             assert not leaked, f"{path}: {leaked[:3]}"
+
+
+HISTORY_PERIODS = ("2024Q1", "2024Q2", "2024Q3", "2024Q4")
+
+
+@pytest.fixture(scope="session")
+def history(tmp_path_factory) -> Settings:
+    """A warehouse loaded once for the session with four generated quarters of the four countries
+    (marts, public.duckdb, registry). Tests read it and write only beside it (reports, copies)."""
+    from parity.generate import generate
+    from parity.load import load
+    from sources.period import Period
+
+    root = tmp_path_factory.mktemp("history")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PARITY_HOME", str(root / "home"))
+        env.setenv("PARITY_PSEUDONYM_KEY", "test-key-not-secret")
+        env.setenv("PARITY_SETTLE_SECONDS", "0")
+        env.delenv("PARITY_INBOX", raising=False)
+        env.setenv("DAGSTER_HOME", str(root / "home" / "dagster"))
+        env.setenv("PARITY_WAREHOUSE", str(root / "home" / "warehouse.duckdb"))
+        settings = Settings.from_env()
+        periods = Period.range(f"{HISTORY_PERIODS[0]}:{HISTORY_PERIODS[-1]}")
+        generate(settings.inbox, periods, list(COUNTRIES), scale=0.25, seed=5, progress=False)
+        report = load(settings)
+        assert report.transform_ok
+    return settings
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A real PostgreSQL server for the session (pip's pgserver, on a Unix socket), stopped at the end."""
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+def new_database(server, name: str) -> str:
+    """A fresh, empty database on the test server; returns its URL."""
+    server.psql(f'DROP DATABASE IF EXISTS "{name}";')
+    server.psql(f'CREATE DATABASE "{name}";')
+    return server.get_uri(name)

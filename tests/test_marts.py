@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import COUNTRIES, deliver
-from orchestration.defs.dbt.project import run_dbt
+from parity.dbt import run_dbt
 from parity import warehouse
 from parity.generate import generate, simulate
 from parity.load import load

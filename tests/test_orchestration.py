@@ -165,7 +165,7 @@ def test_dbt_docs_generate_offline_with_every_mart_column_described(home):
     """`make docs`: the catalog is read from the warehouse; every column of every mart is described."""
     import json
 
-    from orchestration.defs.dbt.project import run_dbt
+    from parity.dbt import run_dbt
     from parity.config import DBT_PROJECT_DIR
 
     deliver(home, *sample_files("SRB"))

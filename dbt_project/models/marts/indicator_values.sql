@@ -85,8 +85,9 @@ select
     cast(case
         when i.unit = 'count' then r.numerator
         when r.denominator = 0 then null
-        when i.unit = 'per_1000' then 1000.0 * r.numerator / r.denominator
-        else 100.0 * r.numerator / r.denominator
+        -- cast before dividing: bigint / bigint truncates on PostgreSQL (and is a double on DuckDB)
+        when i.unit = 'per_1000' then 1000 * cast(r.numerator as {{ type_double() }}) / r.denominator
+        else 100 * cast(r.numerator as {{ type_double() }}) / r.denominator
     end as {{ type_double() }}) as value,
     cast(i.unit as {{ dbt.type_string() }}) as unit,
     cast('A' as {{ dbt.type_string() }}) as obs_status

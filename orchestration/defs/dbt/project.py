@@ -1,15 +1,13 @@
 """The dbt project and its manifest, prepared before the definitions load."""
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
 from parity.config import DBT_PROJECT_DIR, Settings
+from parity.dbt import run_dbt
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # this environment's dbt, whether or not on PATH
 _SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 
 
@@ -30,14 +28,3 @@ def ensure_manifest() -> Path:
         return manifest
     run_dbt("parse", warehouse=Path(os.environ.get("PARITY_WAREHOUSE", Settings.from_env().warehouse)))
     return manifest
-
-
-def run_dbt(*args: str, warehouse: Path, target_path: Path | None = None) -> None:
-    """dbt on this project against `warehouse`, in a child process, quietly; raises if it fails.
-    `target_path` keeps its artefacts (and logs) away from the project's target/, whose manifest
-    the code location reads."""
-    env = {**os.environ, "PARITY_WAREHOUSE": str(warehouse)}
-    elsewhere = ["--target-path", str(target_path), "--log-path", str(target_path / "logs")] if target_path else []
-    subprocess.run([str(DBT_EXECUTABLE), *args, "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-                    "--profiles-dir", str(DBT_PROJECT_DIR), *elsewhere],
-                   check=True, env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL)

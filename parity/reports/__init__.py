@@ -1,0 +1,1 @@
+"""Quarterly reports per country and for the region, from the public side of the warehouse."""
