@@ -108,6 +108,65 @@ Registry: meta.submission_tables (every table received, its status and version),
 Dagster UI: make dev    dbt docs: make docs""")
 
 
+def cmd_report(args) -> int:
+    from parity.config import Config
+    from parity.disclosure import DisclosureError
+    from parity.reports.build import build_reports
+    from parity.reports.data import AREAS, quarters_with_data
+    from parity.reports.pdf import ChromiumMissing
+
+    settings = Settings.from_env()
+    quarters = quarters_with_data(settings)
+    period = args.period or (quarters[-1] if quarters else None)
+    if period not in quarters:
+        print(f"parity report: no indicators for {period or 'any quarter'} in {settings.public_warehouse} "
+              f"(quarters with data: {', '.join(quarters) or 'none'}); load and build first", file=sys.stderr)
+        return 1
+    areas = (args.country,) if args.country else AREAS
+    try:
+        built = build_reports(settings, Config.load(), period, areas, pdf=not args.no_pdf)
+    except (ChromiumMissing, DisclosureError) as e:
+        print(f"parity report: {e}", file=sys.stderr)
+        return 1
+    for report in built:
+        print(f"{report.area} {report.period}: {report.html}" + (f"\n{'':12}{report.pdf}" if report.pdf else ""))
+    return 0
+
+
+def cmd_publish(args) -> int:
+    from parity.disclosure import DisclosureError
+    from parity.publish import publish
+
+    if not args.url:
+        print("parity publish: give --url postgresql://user@host/db (or set PARITY_PUBLISH_URL)", file=sys.stderr)
+        return 2
+    try:
+        result = publish(Settings.from_env().public_warehouse, args.url, schema=args.schema, periods=args.period,
+                         analyst_role=args.analyst_role)
+    except (DisclosureError, FileNotFoundError) as e:
+        print(f"parity publish: {e}", file=sys.stderr)
+        return 1
+    scope = ", ".join(result.periods) if result.periods else "every period"
+    print(f"published {scope} into schema {result.schema} (read-only role {args.analyst_role}):")
+    for name, rows in result.rows.items():
+        print(f"  {result.schema}.{name}: {rows:,} rows")
+    return 0
+
+
+def cmd_portability(args) -> int:
+    from parity import portability
+
+    settings = Settings.from_env()
+    copied = portability.copy_inputs(settings.warehouse, args.url)
+    print(f"copied {sum(copied.values()):,} rows of {len(copied)} tables (raw, meta) into PostgreSQL")
+    portability.build(args.url, settings.home / "dbt-postgres")
+    rows, differences = portability.compare_indicator_values(settings.warehouse, args.url, args.tolerance)
+    for difference in differences[:50]:
+        print(f"  {difference}")
+    print(f"indicator_values: {rows:,} rows on DuckDB, {len(differences)} differences on PostgreSQL")
+    return 1 if differences else 0
+
+
 def cmd_dev(args) -> int:
     from orchestration.instance import prepare_dagster_home
 
@@ -148,6 +207,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--home", help="a parity home whose warehouse to compare with (cross-quarter checks)")
     p.add_argument("--html", metavar="DIR", help="also write the HTML report into DIR")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("report", help="write the quarterly reports (HTML and PDF) per country and for the region")
+    p.add_argument("--period", help="the quarter, e.g. 2024Q4 (default: the latest with data)")
+    p.add_argument("--country", choices=["BIH", "MKD", "MNE", "SRB", "WB4"], help="only this country (WB4: the region)")
+    p.add_argument("--no-pdf", action="store_true", help="HTML only (no Chromium needed)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("publish", help="copy the public marts and dimensions into a PostgreSQL schema for BI tools "
+                                       "(idempotent per period, with a read-only analyst role)")
+    p.add_argument("--url", default=os.environ.get("PARITY_PUBLISH_URL"),
+                   help="postgresql://user[:password]@host[:port]/database (default $PARITY_PUBLISH_URL)")
+    p.add_argument("--schema", default="parity", help="the schema to publish into (default parity)")
+    p.add_argument("--period", action="append", metavar="QUARTER",
+                   help="replace only this quarter's rows (repeatable); default: replace everything")
+    p.add_argument("--analyst-role", default="parity_analyst", help="the read-only role (default parity_analyst)")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("portability", help="build the dbt project on PostgreSQL from the warehouse's raw tables and "
+                                           "compare indicator_values with DuckDB's; exit status 1 on any difference")
+    p.add_argument("--url", required=True, help="an empty PostgreSQL database: postgresql://user@host/database")
+    p.add_argument("--tolerance", type=float, default=1e-9, help="relative and absolute tolerance of values")
+    p.set_defaults(func=cmd_portability)
 
     p = sub.add_parser("init-key", help="create a local pseudonymisation key file unless a key is configured")
     p.set_defaults(func=cmd_init_key)

@@ -1,0 +1,88 @@
+"""Publishing the public side (public.duckdb: the disclosure-controlled indicators, the dimensions and
+the aggregates built from them) into a PostgreSQL schema that BI tools read.
+
+- Idempotent per period: a table with a `period` column has exactly the rows of the published
+  periods replaced; the other tables (dimensions) are replaced whole. Running it twice gives the
+  same database.
+- One transaction: a BI session sees the previous publication or the new one, never a mix.
+- Read-only analysts: the role `parity_analyst` (NOLOGIN) may read the schema and nothing else;
+  analysts' login roles are made members of it (GRANT parity_analyst TO alice).
+- Table and column descriptions travel with the tables (COMMENT ON), from the dbt documentation.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import sqlalchemy as sa
+
+from parity import disclosure
+from parity.postgres import copy_rows, engine, quote, table_like
+
+DEFAULT_SCHEMA = "parity"
+ANALYST_ROLE = "parity_analyst"
+
+
+@dataclass(frozen=True)
+class Publication:
+    schema: str
+    periods: list[str] | None  # None: every table replaced whole
+    rows: dict[str, int]  # rows written per table
+
+
+def _public_tables(duck) -> dict[str, tuple[str, list[tuple[str, str, str]]]]:
+    """{table: (comment, [(column, type, comment)])} of public.duckdb."""
+    tables = {}
+    for name, comment in duck.execute(
+            "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main' ORDER BY table_name").fetchall():
+        columns = duck.execute(
+            "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = ? ORDER BY column_index", [name]).fetchall()
+        tables[name] = (comment or "", columns)
+    return tables
+
+
+def _existing_columns(pg: sa.Connection, schema: str, name: str) -> list[str]:
+    return [c for (c,) in pg.execute(sa.text(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = :s AND table_name = :t "
+        "ORDER BY ordinal_position"), {"s": schema, "t": name})]
+
+
+def _ensure_role(pg: sa.Connection, role: str) -> None:
+    if pg.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is None:
+        pg.execute(sa.text(f"CREATE ROLE {quote(role)} NOLOGIN"))
+
+
+def publish(public_warehouse: Path, url: str, schema: str = DEFAULT_SCHEMA, periods: list[str] | None = None,
+            analyst_role: str = ANALYST_ROLE) -> Publication:
+    """Copy public.duckdb into `schema`; only `periods` of the period tables when given."""
+    if not public_warehouse.exists():
+        raise FileNotFoundError(f"{public_warehouse} does not exist yet: load and build first (parity load)")
+    rows = {}
+    with duckdb.connect(str(public_warehouse), read_only=True) as duck, engine(url).begin() as pg:
+        tables = _public_tables(duck)
+        disclosure.assert_controlled(duck, {name: {c for c, _, _ in cols} for name, (_, cols) in tables.items()})
+        pg.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}"))
+        _ensure_role(pg, analyst_role)
+        for name, (comment, columns) in tables.items():
+            table = table_like(sa.MetaData(schema=schema), name, [(c, t) for c, t, _ in columns])
+            existing = _existing_columns(pg, schema, name)
+            if existing and existing != [c for c, _, _ in columns]:
+                # the model changed shape: this table is published again from scratch
+                pg.execute(sa.text(f"DROP TABLE {quote(schema)}.{quote(name)}"))
+            table.create(pg, checkfirst=True)
+            by_period = periods is not None and any(c == "period" for c, _, _ in columns)
+            if by_period:
+                pg.execute(table.delete().where(table.c.period.in_(periods)))
+                query, params = f'SELECT * FROM main."{name}" WHERE period IN (SELECT unnest(?))', [periods]
+            else:
+                pg.execute(table.delete())
+                query, params = f'SELECT * FROM main."{name}"', None
+            rows[name] = copy_rows(duck, query, params, pg, table)
+            target = f"{quote(schema)}.{quote(name)}"
+            pg.execute(sa.text(f"COMMENT ON TABLE {target} IS :c"), {"c": comment})
+            for column, _, text in columns:
+                pg.execute(sa.text(f"COMMENT ON COLUMN {target}.{quote(column)} IS :c"), {"c": text or ""})
+        pg.execute(sa.text(f"GRANT USAGE ON SCHEMA {quote(schema)} TO {quote(analyst_role)}"))
+        pg.execute(sa.text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {quote(schema)} TO {quote(analyst_role)}"))
+    return Publication(schema, periods, rows)
