@@ -1,5 +1,6 @@
 """parity's code location: inbox -> raw tables (partitioned by quarter x country, each behind its quality
-check) -> dbt models -> public.duckdb; alerts to focal points and engineers beside it."""
+check) -> dbt models -> public.duckdb -> quarterly reports and the PostgreSQL publication; alerts to
+focal points and engineers beside it."""
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -14,16 +15,20 @@ from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.schedules import quarterly_chase
 from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.defs.public.assets import public_warehouse
+from orchestration.defs.public.publish import PUBLISH_URL, PublishTarget, postgres_publication, publish_after_refresh, publish_job
+from orchestration.defs.reports.assets import quarterly_reports, reports_job
+from orchestration.defs.reports.sensors import reports_when_changed
 from orchestration.jobs import ingest_job, transform_job
 from orchestration.resources import ParityResource
 
 defs = dg.Definitions(
-    assets=[raw_tables, warehouse_models, public_warehouse],
-    jobs=[ingest_job, transform_job, send_alerts_job, deadlines_job],
-    sensors=[inbox_sensor, marts_after_load, alert_outbox, engineers_on_failure],
+    assets=[raw_tables, warehouse_models, public_warehouse, quarterly_reports, postgres_publication],
+    jobs=[ingest_job, transform_job, send_alerts_job, deadlines_job, reports_job, publish_job],
+    sensors=[inbox_sensor, marts_after_load, alert_outbox, engineers_on_failure, reports_when_changed,
+             publish_after_refresh],
     schedules=[quarterly_chase, deadline_watch],
     resources={"parity": ParityResource(), "dbt": DbtCliResource(
         project_dir=dbt_project,
         dbt_executable=str(DBT_EXECUTABLE),
-    )},
+    ), "publish_target": PublishTarget(url=dg.EnvVar(PUBLISH_URL))},
 )

@@ -1,5 +1,6 @@
 """The outbox's jobs: `send_alerts` sends what is queued (and, given a failed run, first queues the
-engineers' message about it); `deadlines` records timeliness and queues reminders and overdue
+engineers' message about it) through its op `send_queued_alerts` (an op may not share its job's name:
+the code location would not load in the UI); `deadlines` records timeliness and queues reminders and overdue
 notices. Both write the warehouse, so they take the DuckDB pool like every writer."""
 import datetime as dt
 
@@ -27,7 +28,7 @@ class FailedRun(dg.Config):
 
 
 @dg.op(pool=DUCKDB_POOL)
-def send_alerts(context: dg.OpExecutionContext, config: FailedRun, parity: ParityResource) -> None:
+def send_queued_alerts(context: dg.OpExecutionContext, config: FailedRun, parity: ParityResource) -> None:
     settings = parity.settings()
     if config.run_id:
         settings_config = Config.load()
@@ -52,7 +53,7 @@ def deadline_notices(context: dg.OpExecutionContext, parity: ParityResource) -> 
 
 @dg.job(name=SEND_ALERTS_JOB, description="Send the queued alerts (focal points, engineers); retried until delivered.")
 def send_alerts_job():
-    send_alerts()
+    send_queued_alerts()
 
 
 @dg.job(name=DEADLINES_JOB, description="Record each quarter's timeliness; remind focal points before the due "

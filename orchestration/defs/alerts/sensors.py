@@ -70,4 +70,4 @@ def engineers_on_failure(context: dg.RunFailureSensorContext):
     config = {"run_id": run.run_id, "job": run.job_name, "partition": run.tags.get("dagster/partition", ""),
               "error": error[-4000:], "url": os.environ.get("PARITY_DAGSTER_URL", "")}
     return dg.RunRequest(run_key=f"run_failure:{run.run_id}",
-                         run_config={"ops": {"send_alerts": {"config": config}}})
+                         run_config={"ops": {"send_queued_alerts": {"config": config}}})

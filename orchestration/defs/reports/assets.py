@@ -1,0 +1,46 @@
+"""The quarterly reports as assets, one partition per (area, quarter): the four countries and WB4."""
+import dagster as dg
+
+from orchestration.defs.ingest.assets import DUCKDB_POOL
+from orchestration.defs.public.assets import public_warehouse
+from orchestration.partitions import QUARTER, QUARTER_KEYS
+from orchestration.resources import ParityResource
+from parity.config import Config
+from parity.reports.build import build_report
+from parity.reports.data import AREAS
+
+AREA = "area"
+REPORTS_JOB = "reports"
+report_partitions = dg.MultiPartitionsDefinition({
+    AREA: dg.StaticPartitionsDefinition(list(AREAS)),
+    QUARTER: dg.StaticPartitionsDefinition(QUARTER_KEYS),
+})
+
+
+def report_partition_key(area: str, period: str) -> dg.MultiPartitionKey:
+    return dg.MultiPartitionKey({AREA: area, QUARTER: period})
+
+
+@dg.asset(
+    key=["reports", "quarterly"],
+    deps=[public_warehouse],
+    partitions_def=report_partitions,
+    group_name="reports",
+    pool=DUCKDB_POOL,
+    description="The quarterly report of a country or of the region (WB4): self-contained HTML and PDF under "
+                "$PARITY_HOME/reports/<quarter>/, from disclosure-controlled values only, with each quarter's "
+                "timeliness and quality status. Rebuilt by the `reports_when_changed` sensor.",
+)
+def quarterly_reports(context: dg.AssetExecutionContext, parity: ParityResource) -> dg.MaterializeResult:
+    keys = context.partition_key.keys_by_dimension
+    report = build_report(parity.settings(), Config.load(), keys[AREA], keys[QUARTER])
+    context.log.info(f"wrote {report.html} and {report.pdf}")
+    return dg.MaterializeResult(
+        data_version=dg.DataVersion(report.fingerprint[:16]),
+        metadata={"html": dg.MetadataValue.path(str(report.html)), "pdf": dg.MetadataValue.path(str(report.pdf)),
+                  "fingerprint": report.fingerprint})
+
+
+reports_job = dg.define_asset_job(REPORTS_JOB, selection=dg.AssetSelection.assets(quarterly_reports),
+                                  partitions_def=report_partitions,
+                                  description="Build the quarterly report of one (area, quarter).")

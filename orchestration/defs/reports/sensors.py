@@ -1,0 +1,41 @@
+"""Reports follow their data: a report is rebuilt when what it shows changed (a correction, a late
+delivery, a deadline that passed), and only then."""
+import json
+
+import dagster as dg
+import duckdb
+
+from orchestration.defs.reports.assets import REPORTS_JOB, report_partition_key
+from orchestration.resources import ParityResource
+from parity.config import Config
+from parity.reports.data import AREAS, load_report_data, quarters_with_data
+
+CHECK_SECONDS = 600
+
+
+def report_fingerprints(settings, config: Config) -> dict[str, str]:
+    """{'<area>|<quarter>': fingerprint} of every report that has data to show."""
+    fingerprints = {}
+    for period in quarters_with_data(settings):
+        for area in AREAS:
+            data = load_report_data(settings, config, area, period)
+            if data.has_data():
+                fingerprints[f"{area}|{period}"] = data.fingerprint()
+    return fingerprints
+
+
+@dg.sensor(job_name=REPORTS_JOB, minimum_interval_seconds=CHECK_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING)
+def reports_when_changed(context: dg.SensorEvaluationContext, parity: ParityResource):
+    """Compare each report's fingerprint with the one it was last requested for (the cursor)."""
+    settings = parity.settings()
+    try:
+        current = report_fingerprints(settings, Config.load())
+    except duckdb.IOException:
+        return dg.SkipReason("the warehouse is busy (a run is writing it): trying again at the next tick")
+    built = json.loads(context.cursor or "{}")
+    changed = sorted(key for key, fingerprint in current.items() if built.get(key) != fingerprint)
+    context.update_cursor(json.dumps(current, sort_keys=True))
+    if not changed:
+        return dg.SkipReason(f"{len(current)} reports up to date")
+    return [dg.RunRequest(run_key=f"{key}|{current[key][:16]}", partition_key=report_partition_key(*key.split("|")))
+            for key in changed]

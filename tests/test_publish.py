@@ -1,0 +1,146 @@
+"""Publishing the public side into a real PostgreSQL server: idempotent, per period, read-only for
+analysts, and never a small cell."""
+import shutil
+
+import dagster as dg
+import duckdb
+import pytest
+import sqlalchemy as sa
+
+from conftest import new_database
+from orchestration.defs.public.publish import PublishTarget, postgres_publication, publish_after_refresh
+from orchestration.resources import ParityResource
+from parity.cli import main
+from parity.disclosure import DisclosureError
+from parity.postgres import engine
+from parity.publish import publish
+
+SCHEMA = "parity"
+
+
+def snapshot(url: str) -> dict:
+    """Every published table's rows (sorted), the columns' types and the comments."""
+    with engine(url).connect() as pg:
+        tables = [t for (t,) in pg.execute(sa.text(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = :s ORDER BY 1"), {"s": SCHEMA})]
+        content = {}
+        for table in tables:
+            rows = pg.execute(sa.text(f'SELECT * FROM {SCHEMA}."{table}"')).all()
+            content[table] = sorted(map(tuple, rows), key=repr)
+        content["_columns"] = pg.execute(sa.text(
+            "SELECT table_name, column_name, data_type, col_description(format('%I.%I', table_schema, table_name)"
+            "::regclass, ordinal_position) FROM information_schema.columns WHERE table_schema = :s ORDER BY 1, 2"),
+            {"s": SCHEMA}).all()
+    return content
+
+
+def test_publish_twice_gives_identical_tables_with_no_small_cell(history, postgres):
+    url = new_database(postgres, "publish_twice")
+    first = publish(history.public_warehouse, url)
+    assert {"indicator_values_public", "un_parity_gap", "dim_indicator", "dim_country", "dim_rank"} <= set(first.rows)
+    assert not {"indicator_values", "fct_personnel_quarter"} & set(first.rows)
+    before = snapshot(url)
+    with duckdb.connect(str(history.public_warehouse), read_only=True) as duck:
+        assert len(before["indicator_values_public"]) == duck.execute(
+            "SELECT count(*) FROM indicator_values_public").fetchone()[0]
+
+    assert publish(history.public_warehouse, url).rows == first.rows
+    assert snapshot(url) == before
+    publish(history.public_warehouse, url, periods=["2024Q4"])
+    assert snapshot(url) == before
+
+    with engine(url).connect() as pg:
+        small = pg.execute(sa.text(
+            f"SELECT count(*) FROM {SCHEMA}.indicator_values_public WHERE numerator BETWEEN 1 AND 2 "
+            "OR denominator - numerator BETWEEN 1 AND 2")).scalar_one()
+        small += pg.execute(sa.text(
+            f"SELECT count(*) FROM {SCHEMA}.un_parity_gap WHERE women_deployed BETWEEN 1 AND 2 "
+            "OR persons_deployed - women_deployed BETWEEN 1 AND 2")).scalar_one()
+        assert small == 0
+        confidential = pg.execute(sa.text(
+            f"SELECT count(*), count(numerator), count(value) FROM {SCHEMA}.indicator_values_public "
+            "WHERE obs_status = 'C'")).one()
+        assert confidential[0] > 0 and confidential[1:] == (0, 0)
+        value_type = pg.execute(sa.text("SELECT data_type FROM information_schema.columns WHERE table_schema = :s "
+                                        "AND table_name = 'indicator_values_public' AND column_name = 'value'"),
+                                {"s": SCHEMA}).scalar_one()
+        assert value_type == "double precision"
+
+
+def test_publish_replaces_only_the_periods_it_is_given(history, postgres):
+    url = new_database(postgres, "publish_periods")
+    publish(history.public_warehouse, url)
+    stale = f"UPDATE {SCHEMA}.indicator_values_public SET value = -1 WHERE period = :p AND obs_status = 'A'"
+    with engine(url).begin() as pg:
+        changed = {p: pg.execute(sa.text(stale), {"p": p}).rowcount for p in ("2024Q3", "2024Q4")}
+    assert min(changed.values()) > 0
+
+    publish(history.public_warehouse, url, periods=["2024Q4"])
+    with engine(url).connect() as pg:
+        by_period = dict(pg.execute(sa.text(
+            f"SELECT period, count(*) FROM {SCHEMA}.indicator_values_public WHERE value = -1 GROUP BY period")).all())
+    assert by_period == {"2024Q3": changed["2024Q3"]}  # 2024Q4 republished, 2024Q3 left as it was
+
+    publish(history.public_warehouse, url)  # everything
+    with engine(url).connect() as pg:
+        assert pg.execute(sa.text(f"SELECT count(*) FROM {SCHEMA}.indicator_values_public WHERE value = -1")
+                          ).scalar_one() == 0
+
+
+def test_analysts_read_and_cannot_write(history, postgres):
+    url = new_database(postgres, "publish_roles")
+    publish(history.public_warehouse, url)
+    postgres.psql("DROP ROLE IF EXISTS alice; CREATE ROLE alice LOGIN; GRANT parity_analyst TO alice;")
+    alice = sa.engine.make_url(url).set(username="alice")
+    with engine(alice.render_as_string(hide_password=False)).connect() as pg:
+        assert pg.execute(sa.text(f"SELECT count(*) FROM {SCHEMA}.indicator_values_public")).scalar_one() > 0
+        for statement in (f"DELETE FROM {SCHEMA}.indicator_values_public",
+                          f"INSERT INTO {SCHEMA}.dim_sex VALUES ('X', 'x')",
+                          f"CREATE TABLE {SCHEMA}.mine (x int)"):
+            with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+                pg.execute(sa.text(statement))
+            pg.rollback()
+
+
+def test_a_small_cell_stops_the_publication(history, postgres, tmp_path):
+    url = new_database(postgres, "publish_guard")
+    publish(history.public_warehouse, url)
+    before = snapshot(url)
+    broken = tmp_path / "public.duckdb"
+    shutil.copy(history.public_warehouse, broken)
+    with duckdb.connect(str(broken)) as con:
+        con.execute("UPDATE indicator_values_public SET numerator = 2, denominator = 40, value = 5, obs_status = 'A' "
+                    "WHERE rowid = (SELECT min(rowid) FROM indicator_values_public)")
+    with pytest.raises(DisclosureError, match="indicator_values_public: 1 row"):
+        publish(broken, url)
+    assert snapshot(url) == before
+
+
+def test_the_cli_and_the_dagster_asset_publish(history, postgres, monkeypatch, capsys):
+    url = new_database(postgres, "publish_cli")
+    monkeypatch.setenv("PARITY_HOME", str(history.home))
+    assert main(["publish", "--url", url]) == 0
+    out = capsys.readouterr().out
+    assert "published every period into schema parity" in out and "parity.indicator_values_public: " in out
+    assert main(["publish", "--url", url, "--period", "2024Q4"]) == 0
+    assert "published 2024Q4 into schema parity" in capsys.readouterr().out
+    by_cli = snapshot(url)
+
+    url = new_database(postgres, "publish_dagster")
+    result = dg.materialize([postgres_publication], resources={
+        "parity": ParityResource(home=str(history.home)), "publish_target": PublishTarget(url=url)})
+    assert result.success
+    metadata = result.asset_materializations_for_node("publish__postgres")[0].metadata
+    assert metadata["rows/indicator_values_public"].value == len(by_cli["indicator_values_public"])
+    assert snapshot(url) == by_cli
+
+    monkeypatch.delenv("PARITY_PUBLISH_URL", raising=False)
+    with dg.instance_for_test() as instance:
+        assert isinstance(publish_after_refresh(dg.build_sensor_context(instance=instance)), dg.SkipReason)
+        monkeypatch.setenv("PARITY_PUBLISH_URL", url)
+        assert isinstance(publish_after_refresh(dg.build_sensor_context(instance=instance)), dg.SkipReason)
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=["public", "warehouse"]))
+        context = dg.build_sensor_context(instance=instance)
+        assert isinstance(publish_after_refresh(context), dg.RunRequest)
+        again = dg.build_sensor_context(instance=instance, cursor=context.cursor)
+        assert isinstance(publish_after_refresh(again), dg.SkipReason)
