@@ -127,11 +127,12 @@ def history(period: Period) -> list[str]:
 
 
 def _public_values(public, area: str, countries: tuple[str, ...], periods: list[str]) -> list[Value]:
-    # the area's own rows over time, and for the region every country's rows too (the comparison)
+    # the area's own rows over time, and for the region each country's rows of the quarter (the comparison)
     rows = public.execute(
         "SELECT indicator_code, country_code, period, breakdown, breakdown_value, numerator, denominator, value, "
-        "unit, obs_status FROM indicator_values_public WHERE country_code IN (SELECT unnest(?)) "
-        "AND period IN (SELECT unnest(?)) ORDER BY ALL", [[area, *countries], periods]).fetchall()
+        "unit, obs_status FROM indicator_values_public WHERE (country_code = ? AND period IN (SELECT unnest(?))) "
+        "OR (country_code IN (SELECT unnest(?)) AND period = ?) ORDER BY ALL",
+        [area, periods, list(countries), periods[-1]]).fetchall()
     return [Value(*row) for row in rows]
 
 
