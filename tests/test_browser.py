@@ -1,0 +1,115 @@
+"""Seen in a browser: the reports and the Dagster UI render in headless Chromium (Debian's, driven by
+Playwright) with no console error. Screenshots are kept in $PARITY_ARTIFACTS (default artifacts/)."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from parity.config import PROJECT_DIR, Config
+from parity.reports.build import build_reports
+from parity.reports.pdf import CHROMIUM_FLAGS, chromium
+
+ARTIFACTS = Path(os.environ.get("PARITY_ARTIFACTS", PROJECT_DIR / "artifacts")) / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        # Debian's Chromium: Playwright's own browser download cannot reach the internet here
+        launched = playwright.chromium.launch(executable_path=chromium(),
+                                              args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
+        yield launched
+        launched.close()
+
+
+class Page:
+    """A page that records console errors and uncaught exceptions."""
+    def __init__(self, browser, width: int = 1280, height: int = 900):
+        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.errors = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def screenshot(self, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+def test_reports_render_with_charts_and_no_console_error(history, browser):
+    for report in build_reports(history, Config.load(), "2024Q4", areas=("MKD", "WB4"), pdf=False):
+        view = Page(browser, width=1000)
+        view.page.goto(report.html.as_uri())
+        assert view.page.title().startswith("Women in the armed forces")
+        charts = view.page.locator("svg.chart")
+        assert charts.count() >= 7
+        for i in range(charts.count()):
+            box = charts.nth(i).bounding_box()
+            assert box and box["width"] > 300 and box["height"] >= 40
+        assert view.page.get_by_role("img", name="Uniformed personnel by NATO rank band and sex").count() == 1
+        assert view.screenshot(f"report_{report.area}_{report.period}").stat().st_size > 50_000
+        assert view.errors == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dagster_ui(history):
+    """dagster-webserver on 127.0.0.1 over the session's loaded home (its runs and materialisations)."""
+    port = _free_port()
+    env = {**os.environ, "PARITY_HOME": str(history.home), "DAGSTER_HOME": str(history.dagster_home),
+           "PARITY_PSEUDONYM_KEY": "test-key-not-secret", "PARITY_WAREHOUSE": str(history.warehouse)}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS.parent / "dagster-webserver.log", "w")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("dagster-webserver")), "-w", str(PROJECT_DIR / "workspace.yaml"),
+         "-h", "127.0.0.1", "-p", str(port)], cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/server_info", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"dagster-webserver did not start; see {log.name}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_dagster_ui_shows_the_asset_graph_and_partitions(dagster_ui, browser):
+    view = Page(browser, width=1600, height=1000)
+    view.page.goto(f"{dagster_ui}/asset-groups")
+    for group in ("raw", "marts", "reports"):  # the graph's group boxes once the code location has loaded
+        view.page.get_by_text(group, exact=True).first.wait_for(timeout=90_000)
+    view.page.wait_for_load_state("networkidle")
+    view.screenshot("dagster_asset_graph")
+
+    view.page.goto(f"{dagster_ui}/assets/raw/personnel?view=partitions")
+    try:
+        # both dimensions listed, and the 4 quarters x 4 countries the session loaded counted as materialised
+        view.page.get_by_text("Materialized (16)").wait_for(timeout=60_000)
+        for key in ("BIH", "SRB", "2015Q1"):
+            view.page.get_by_text(key, exact=True).first.wait_for()
+        view.page.wait_for_load_state("networkidle")
+    finally:
+        view.screenshot("dagster_raw_personnel_partitions")
+    assert view.errors == []
