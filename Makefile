@@ -1,12 +1,14 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11 and make:
-#   make demo   - install, generate 8 quarters of the four MoDs, load, build, print how to query
+#   make demo   - install, generate 8 quarters of the four MoDs, load, build, write the last quarter's
+#                 reports, print how to query
 #   make test   - install and run the whole test suite (what CI runs)
+# Both install Debian's chromium when it is missing (PDF reports, browser tests): root or sudo.
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test dev docs bench lock clean
+.PHONY: setup browser demo test dev docs bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,10 +20,18 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 
-demo: setup
+# Debian's Chromium prints the PDF reports and runs the browser tests (Playwright drives it; its own
+# browser download cannot reach the internet here). Installed only when missing.
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  echo "installing Debian's chromium (PDF reports, browser tests)"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+demo: setup browser
 	$(BIN)/parity demo
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
 
 dev: setup
@@ -41,4 +51,4 @@ lock: setup
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --no-header -o requirements.lock
 
 clean:
-	rm -rf $(VENV) data .pytest_cache dbt_project/target dbt_project/logs
+	rm -rf $(VENV) data .pytest_cache dbt_project/target dbt_project/logs artifacts

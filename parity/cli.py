@@ -81,7 +81,31 @@ def cmd_demo(args) -> int:
     report = load(settings)
     print_report(report)
     _print_how_to_query(settings)
+    if report.transform_ok is not False:
+        _write_last_reports(settings)
     return 1 if report.rejected or report.transform_ok is False else 0
+
+
+def _write_last_reports(settings: Settings) -> None:
+    """The demo's last quarter as the MoDs and SEESAC read it: a report per country and the region."""
+    from parity.config import Config
+    from parity.reports.build import build_reports, report_dir
+    from parity.reports.data import quarters_with_data
+    from parity.reports.pdf import ChromiumMissing, chromium
+
+    quarter = quarters_with_data(settings)[-1]
+    try:
+        chromium()
+        pdf = True
+    except ChromiumMissing as e:
+        print(f"\n{e}\nWriting the reports as HTML only.")
+        pdf = False
+    built = build_reports(settings, Config.load(), quarter, pdf=pdf)
+    kinds = "HTML and PDF" if pdf else "HTML"
+    print(f"\nReports of {quarter} ({kinds}, {len(built)} areas: {', '.join(r.area for r in built)}):\n"
+          f"  {report_dir(settings, quarter)}/\n  e.g. {built[-1].html}"
+          + (f"\n       {built[-1].pdf}" if pdf else "")
+          + "\nAnother quarter or one country: .venv/bin/parity report --period 2024Q3 [--country MNE]")
 
 
 def _print_how_to_query(settings: Settings) -> None:

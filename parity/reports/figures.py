@@ -36,6 +36,13 @@ def count(n: int | None) -> str:
     return f"{n:,}" if n is not None else ""
 
 
+def counted(value: Value | None, column: str) -> str:
+    """A numerator or denominator as a table cell."""
+    if value is None:
+        return ""
+    return SUPPRESSED if value.suppressed else count(getattr(value, column))
+
+
 def shown(value: Value | None, digits: int = 1) -> str:
     """A value as a table cell: the number, or why there is none."""
     if value is None:
@@ -63,8 +70,7 @@ def _bar(label: str, value: Value | None, colour: str = WOMEN, target: float | N
 
 def _rate_table(data: ReportData, rows: list[tuple[str, Value | None]]) -> Table:
     return Table(("", "Numerator", "Denominator", "Value"),
-                 tuple((label, count(v.numerator) if v else "", count(v.denominator) if v else "", shown(v))
-                       for label, v in rows))
+                 tuple((label, counted(v, "numerator"), counted(v, "denominator"), shown(v)) for label, v in rows))
 
 
 def _scale(bars: list[Bar], floor: float = 10.0) -> float:
@@ -147,12 +153,10 @@ def deployment(data: ReportData) -> Figure:
         value = data.get("WSHARE_DEPLOYED", breakdown="un_role", breakdown_value=role)
         bars.append(Bar(label, None if gap is None or gap.obs_status == "C" else gap.women_percent,
                         suppressed=bool(gap and gap.obs_status == "C"), target=gap.target_percent if gap else None))
-        table.append((label, count(value.numerator) if value else "", count(value.denominator) if value else "",
-                      shown(value), f"{gap.target_percent}%" if gap and gap.target_percent is not None else "",
+        table.append((label, counted(value, "numerator"), counted(value, "denominator"), shown(value), f"{gap.target_percent}%" if gap and gap.target_percent is not None else "",
                       f"{gap.gap_points:+.1f}" if gap and gap.gap_points is not None else ""))
     total = data.get("WSHARE_DEPLOYED")
-    table.append(("All deployments", count(total.numerator) if total else "", count(total.denominator) if total else "",
-                  shown(total), "", ""))
+    table.append(("All deployments", counted(total, "numerator"), counted(total, "denominator"), shown(total), "", ""))
     return Figure("deployment", "Peacekeeping deployment against the UN parity targets",
                   charts.bar_chart("deployment", "Women's share of UN deployments against the UN Uniformed Gender "
                                    "Parity Strategy targets, percent", bars, scale_max=_scale(bars, 25.0)),
@@ -170,8 +174,8 @@ def training(data: ReportData) -> Figure:
     bars = [_bar(label, v, MEN if label == "Men" else WOMEN if label == "Women" else "#555") for label, v in rows]
     coaches = data.get("GENDER_COACH_TOTAL")
     table = _rate_table(data, rows)
-    table = Table(table.headers, (*table.rows, ("Trained gender coaches", count(coaches.numerator) if coaches else "",
-                                                "", shown(coaches))))
+    table = Table(table.headers, (*table.rows, ("Trained gender coaches", counted(coaches, "numerator"), "",
+                                                shown(coaches))))
     return Figure("training", "Gender-training coverage",
                   charts.bar_chart("training", "Personnel with a completed gender training, percent", bars),
                   table, ("TRAINING_COVERAGE", "GENDER_COACH_TOTAL"))
