@@ -30,13 +30,21 @@ def sources(data: ReportData) -> dict[str, str]:
     return described
 
 
+def tables_in_use(status) -> str:
+    """'received 2025-01-12: personnel v1, trainings v2; received ...', grouped by day of receipt."""
+    by_day = {}
+    for t in status.tables:
+        by_day.setdefault(f"{t.received_at:%Y-%m-%d}", []).append(f"{t.table_name} v{t.version}")
+    return "; ".join(f"received {day}: {', '.join(tables)}" for day, tables in sorted(by_day.items())) or "none"
+
+
 def title(data: ReportData) -> str:
     return f"Women in the armed forces: {data.area_name}, {data.period}"
 
 
 def render_html(data: ReportData, built_at: dt.datetime) -> str:
     return _environment.get_template("report.html.j2").render(
-        title=title(data), data=data, region=REGION, figures=figures(data), sources=sources(data),
+        title=title(data), data=data, tables_in_use=tables_in_use, region=REGION, figures=figures(data), sources=sources(data),
         all_country_names=", ".join(data.country_names[c] for c in sorted(data.country_names) if c != REGION),
         built_at=f"{built_at:%Y-%m-%d %H:%M} UTC", fingerprint=data.fingerprint(),
         timeliness_labels=TIMELINESS_LABELS, quality_labels=QUALITY_LABELS, unit_labels=UNIT_LABELS)
