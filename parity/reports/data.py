@@ -7,9 +7,10 @@ built again (a correction, a late delivery, a status that moved from awaiting to
 """
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 
@@ -97,14 +98,14 @@ class ReportData:
     values: tuple[Value, ...]
     deployment_gaps: tuple[DeploymentGap, ...]
     statuses: tuple[CountryStatus, ...]
-    _index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @functools.cached_property  # not a field: neither compared nor fingerprinted
+    def _by_key(self) -> dict[tuple, Value]:
+        return {(v.indicator_code, v.country_code, v.period, v.breakdown, v.breakdown_value): v for v in self.values}
 
     def get(self, code: str, country: str | None = None, period: str | None = None, breakdown: str = "total",
             breakdown_value: str = "total") -> Value | None:
-        if not self._index:
-            self._index.update({(v.indicator_code, v.country_code, v.period, v.breakdown, v.breakdown_value): v
-                                for v in self.values})
-        return self._index.get((code, country or self.area, period or self.period, breakdown, breakdown_value))
+        return self._by_key.get((code, country or self.area, period or self.period, breakdown, breakdown_value))
 
     def breakdown(self, code: str, breakdown: str, country: str | None = None) -> list[Value]:
         return [v for v in self.values if v.indicator_code == code and v.breakdown == breakdown
@@ -115,8 +116,8 @@ class ReportData:
 
     def fingerprint(self) -> str:
         """A hash of everything the report shows."""
-        content = {k: v for k, v in dataclasses.asdict(self).items() if k != "_index"}
-        return hashlib.sha256(json.dumps(content, default=str, sort_keys=True).encode()).hexdigest()
+        content = json.dumps(dataclasses.asdict(self), default=str, sort_keys=True)
+        return hashlib.sha256(content.encode()).hexdigest()
 
 
 def history(period: Period) -> list[str]:

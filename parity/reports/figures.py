@@ -94,9 +94,12 @@ def rank_pyramid(data: ReportData) -> Figure:
         v = by_band.get(band)
         women = None if v is None or v.suppressed else v.numerator
         rows.append((band, women, complement(v), v is not None and v.suppressed))
-        table.append((band, SUPPRESSED if v and v.suppressed else count(women) if v else "0",
-                      SUPPRESSED if v and v.suppressed else count(complement(v)) if v else "0",
-                      count(v.denominator) if v and not v.suppressed else SUPPRESSED if v else "0", shown(v)))
+        if v is None:  # a breakdown row exists only where its denominator is above 0
+            table.append((band, "0", "0", "0", "no one in this band"))
+        elif v.suppressed:
+            table.append((band, SUPPRESSED, SUPPRESSED, SUPPRESSED, shown(v)))
+        else:
+            table.append((band, count(v.numerator), count(complement(v)), count(v.denominator), shown(v)))
     return Figure("rank-pyramid", "Rank pyramid by sex (NATO bands)",
                   charts.pyramid("rank-pyramid", "Uniformed personnel by NATO rank band and sex", rows),
                   Table(("Rank band", "Women", "Men", "Total", "Women's share"), tuple(table)), ("WSHARE_UNIFORMED",),
