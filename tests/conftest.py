@@ -12,16 +12,24 @@ COUNTRIES = ("BIH", "MKD", "MNE", "SRB")
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc)
 
 
+def home_environment(home: Path) -> dict[str, str | None]:
+    """The variables that point parity at `home` (None: unset), with a pseudonymisation key and files
+    taken at once (no settle time)."""
+    return {"PARITY_HOME": str(home), "PARITY_PSEUDONYM_KEY": "test-key-not-secret", "PARITY_SETTLE_SECONDS": "0",
+            "PARITY_INBOX": None, "DAGSTER_HOME": str(home / "dagster"),
+            "PARITY_WAREHOUSE": str(home / "warehouse.duckdb")}
+
+
+def point_at(env: pytest.MonkeyPatch, home: Path) -> Settings:
+    for name, value in home_environment(home).items():
+        env.setenv(name, value) if value is not None else env.delenv(name, raising=False)
+    return Settings.from_env()
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Settings:
-    """A fresh $PARITY_HOME with a pseudonymisation key, files taken at once (no settle time)."""
-    monkeypatch.setenv("PARITY_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("PARITY_PSEUDONYM_KEY", "test-key-not-secret")
-    monkeypatch.setenv("PARITY_SETTLE_SECONDS", "0")
-    monkeypatch.delenv("PARITY_INBOX", raising=False)
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home" / "dagster"))
-    monkeypatch.setenv("PARITY_WAREHOUSE", str(tmp_path / "home" / "warehouse.duckdb"))
-    settings = Settings.from_env()
+    """A fresh $PARITY_HOME (see home_environment)."""
+    settings = point_at(monkeypatch, tmp_path / "home")
     settings.inbox.mkdir(parents=True)
     return settings
 
@@ -86,13 +94,7 @@ def history(tmp_path_factory) -> Settings:
 
     root = tmp_path_factory.mktemp("history")
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("PARITY_HOME", str(root / "home"))
-        env.setenv("PARITY_PSEUDONYM_KEY", "test-key-not-secret")
-        env.setenv("PARITY_SETTLE_SECONDS", "0")
-        env.delenv("PARITY_INBOX", raising=False)
-        env.setenv("DAGSTER_HOME", str(root / "home" / "dagster"))
-        env.setenv("PARITY_WAREHOUSE", str(root / "home" / "warehouse.duckdb"))
-        settings = Settings.from_env()
+        settings = point_at(env, root / "home")
         periods = Period.range(f"{HISTORY_PERIODS[0]}:{HISTORY_PERIODS[-1]}")
         generate(settings.inbox, periods, list(COUNTRIES), scale=0.25, seed=5, progress=False)
         report = load(settings)

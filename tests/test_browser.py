@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+from conftest import home_environment
 
 from parity.config import PROJECT_DIR, Config
 from parity.reports.build import build_reports
@@ -69,8 +70,7 @@ def _free_port() -> int:
 def dagster_ui(history):
     """dagster-webserver on 127.0.0.1 over the session's loaded home (its runs and materialisations)."""
     port = _free_port()
-    env = {**os.environ, "PARITY_HOME": str(history.home), "DAGSTER_HOME": str(history.dagster_home),
-           "PARITY_PSEUDONYM_KEY": "test-key-not-secret", "PARITY_WAREHOUSE": str(history.warehouse)}
+    env = {name: value for name, value in {**os.environ, **home_environment(history.home)}.items() if value is not None}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS.parent / "dagster-webserver.log", "w")
     server = subprocess.Popen(
