@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from parity.config import Settings
+from parity.private import owner_only
 
 
 class ParityResource(dg.ConfigurableResource):
@@ -12,6 +13,7 @@ class ParityResource(dg.ConfigurableResource):
     home: str = ""
 
     def settings(self) -> Settings:
+        owner_only()  # what the runs write under $PARITY_HOME is the service owner's only
         settings = Settings.from_env()
         if self.home:
             settings = dataclasses.replace(settings, home=Path(self.home).resolve())

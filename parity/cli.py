@@ -28,7 +28,12 @@ def cmd_load(args) -> int:
         os.environ["PARITY_INBOX"] = str(Path(args.inbox).resolve())
     report = load(Settings.from_env())
     print_report(report)
-    return 1 if report.rejected or report.transform_ok is False else 0
+    return load_status(report)
+
+
+def load_status(report) -> int:
+    """0: everything received was accepted and built; 1: a delivery was rejected or a run failed."""
+    return 1 if report.rejected or report.failures or report.transform_ok is False else 0
 
 
 def cmd_check(args) -> int:
@@ -60,8 +65,11 @@ def cmd_check(args) -> int:
 def cmd_init_key(args) -> int:
     from parity.pseudonym import create_key_file
 
+    from parity.warehouse import has_data
+
     settings = Settings.from_env()
-    print(f"wrote {settings.key_file}" if create_key_file(settings) else "a pseudonymisation key is configured already")
+    created = create_key_file(settings, has_data(settings.warehouse, settings.busy_wait))
+    print(f"wrote {settings.key_file}" if created else "a pseudonymisation key is configured already")
     return 0
 
 
@@ -72,8 +80,10 @@ def cmd_demo(args) -> int:
     from sources.dialect import DIALECTS
     from sources.period import Period
 
+    from parity.warehouse import has_data
+
     settings = Settings.from_env()
-    if create_key_file(settings):
+    if create_key_file(settings, has_data(settings.warehouse, settings.busy_wait)):
         print(f"created a local pseudonymisation key: {settings.key_file} (set PARITY_PSEUDONYM_KEY in production)")
     if not any(settings.inbox.glob("*/*")):
         print(f"generating {DEMO_QUARTERS} for {', '.join(sorted(DIALECTS))} at scale 1.0 into {settings.inbox}")
@@ -83,7 +93,7 @@ def cmd_demo(args) -> int:
     _print_how_to_query(settings)
     if report.transform_ok is not False:
         _write_last_reports(settings)
-    return 1 if report.rejected or report.transform_ok is False else 0
+    return load_status(report)
 
 
 def _write_last_reports(settings: Settings) -> None:
@@ -262,7 +272,33 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_dev)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    return run(args)
+
+
+# Expected conditions: the message says what is wrong and what to do; a stack trace would add nothing.
+EXIT_REFUSED, EXIT_BUSY, EXIT_INTERRUPTED = 2, 75, 130
+
+
+def run(args) -> int:
+    from parity.lock import WarehouseBusy
+    from parity.private import owner_only
+    from parity.pseudonym import KeyMismatch, MissingKey
+
+    owner_only()  # the warehouse, archive, quality reports, logs: the service owner's only
+    # SIGTERM stops a command as Ctrl-C does: the open transaction is rolled back, the lock released
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return args.func(args)
+    except (MissingKey, KeyMismatch) as e:
+        print(f"parity {args.command}: {e}", file=sys.stderr)
+        return EXIT_REFUSED
+    except WarehouseBusy as e:
+        print(f"parity {args.command}: {e}", file=sys.stderr)
+        return EXIT_BUSY
+    except KeyboardInterrupt:
+        print(f"parity {args.command}: interrupted; nothing of the unfinished step was kept, run it again",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

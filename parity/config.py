@@ -4,8 +4,10 @@ PARITY_HOME (default ./data) holds inbox/<CC>/ (or PARITY_INBOX), archive/, ware
 public.duckdb (the analysts' copy of the public side), dagster/ and logs/.
 """
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from sources.limits import MIB, Limits
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
@@ -16,13 +18,28 @@ class Settings:
     home: Path
     timezone: str = "Europe/Belgrade"  # the warehouse clock: has a quarter ended?
     settle_seconds: float = 30.0  # a file is taken once size and mtime stood still this long
+    lock_wait: float = 600.0  # how long a writer waits for another to finish (parity/lock.py)
+    busy_wait: float = 30.0  # how long anyone waits for a DuckDB file another process holds open
+    limits: Limits = field(default_factory=Limits)  # what a delivered file may be (sources/limits.py)
 
     @classmethod
     def from_env(cls) -> "Settings":
+        env = os.environ.get
+        default = Limits()
         return cls(
-            home=Path(os.environ.get("PARITY_HOME", "data")).resolve(),
-            timezone=os.environ.get("PARITY_TIMEZONE", cls.timezone),
-            settle_seconds=float(os.environ.get("PARITY_SETTLE_SECONDS", cls.settle_seconds)),
+            home=Path(env("PARITY_HOME", "data")).resolve(),
+            timezone=env("PARITY_TIMEZONE", cls.timezone),
+            settle_seconds=float(env("PARITY_SETTLE_SECONDS", cls.settle_seconds)),
+            lock_wait=float(env("PARITY_LOCK_WAIT", cls.lock_wait)),
+            busy_wait=float(env("PARITY_BUSY_WAIT", cls.busy_wait)),
+            limits=Limits(
+                file_bytes=int(float(env("PARITY_MAX_FILE_MB", default.file_bytes / MIB)) * MIB),
+                rows=int(env("PARITY_MAX_ROWS", default.rows)),
+                cells_per_row=int(env("PARITY_MAX_COLUMNS", default.cells_per_row)),
+                cell_chars=int(env("PARITY_MAX_CELL_CHARS", default.cell_chars)),
+                memory_bytes=int(float(env("PARITY_READ_MEMORY_MB", default.memory_bytes / MIB)) * MIB),
+                seconds=float(env("PARITY_READ_SECONDS", default.seconds)),
+            ),
         )
 
     @property

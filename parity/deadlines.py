@@ -97,7 +97,7 @@ def watch_deadlines(settings: Settings, config: Config, now: dt.datetime | None 
     """Record timeliness, queue each reminder and overdue notice once, and send what is queued."""
     now = now or dt.datetime.now(dt.timezone.utc)
     statuses, queued = {}, []
-    with warehouse.connect(settings.warehouse) as con:
+    with warehouse.writing(settings, "deadline watch") as con:
         warehouse.ensure_schema(con)
         for focal_point, period, accepted_at in _watched(con, config, now):
             statuses[(focal_point.country, str(period))] = _record(con, focal_point, period, accepted_at, now)

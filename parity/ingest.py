@@ -1,13 +1,15 @@
 """Inbox -> archive -> registry -> raw tables, for the files of one country (and quarter).
 
-Bad input never loses data: a file is archived before it is read, a rejected table is registered
-with its problems and leaves the accepted rows of its (country, quarter, table) as they were, and
-every accepted table replaces its partition in one transaction with its registry row.
+Bad input never loses data: a file is archived before it is read (and the archived copy is what is
+read, in a child process with limits), a rejected table is registered with its problems and leaves
+the accepted rows of its (country, quarter, table) as they were, and a run's files, registry rows
+and raw partitions are committed in one transaction.
 """
 import datetime as dt
 import hashlib
 import logging
-import shutil
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,11 +19,15 @@ from parity import warehouse
 from parity.alerts.outbox import flush
 from parity.config import Config, Settings
 from parity.deadlines import record_timeliness
-from parity.pseudonym import load_key, pseudonymise_table
+from parity.faults import fault_point
+from parity.isolation import read_isolated
+from parity.private import private_dir
+from parity.pseudonym import check_key, load_key, pseudonymise_table, record_key
 from parity.quality.gate import CheckSummary, check_table
 from parity.submissions import record_versions
-from sources import Problem, ReadError, parse_delivery_name, read_delivery
+from sources import DIALECTS, Problem, ReadError, parse_delivery_name
 from sources.errors import HasProblems
+from sources.redact import shown
 from sources.reader import DeliveryName, ExtractTable
 
 log = logging.getLogger(__name__)
@@ -49,107 +55,188 @@ class TableOutcome(HasProblems):
         return f"{self.country} {self.period or '?'} {where}: {self.status}{version}{rows} [{self.file}]"
 
 
-def inbox_deliveries(settings: Settings, country: str) -> tuple[list[DeliveryName], list[tuple[Path, ReadError]]]:
-    """A country's inbox: the files whose names follow the pattern, and the others with why not
-    (copy tools write temporary names while they work)."""
+def inbox_deliveries(settings: Settings, country: str) -> tuple[list[DeliveryName], list[tuple[Path, str]]]:
+    """A country's inbox: the regular files whose names follow the pattern, and what is not taken,
+    with why (copy tools write temporary names while they work; links and devices are never read)."""
     folder = settings.inbox / country
-    named, misnamed = [], []
-    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if path.is_file():
+    named, refused = [], []
+    for path in sorted(folder.iterdir()) if folder.is_dir() and not folder.is_symlink() else []:
+        why_not = not_a_delivery_file(path)
+        if why_not is None:
             try:
                 named.append(parse_delivery_name(path))
-            except ReadError as e:
-                misnamed.append((path, e))
-    return named, misnamed
+                continue
+            except ReadError:
+                why_not = "its file name does not follow the agreed pattern"
+        refused.append((path, why_not))
+    return named, refused
+
+
+def stray_entries(settings: Settings) -> list[tuple[Path, str]]:
+    """What lies in the inbox beside the configured countries' folders."""
+    if not settings.inbox.is_dir():
+        return []
+    return [(path, "a symbolic link: not followed" if path.is_symlink() else
+             "not a folder of a configured country" if path.is_dir() else "a file outside the country folders")
+            for path in sorted(settings.inbox.iterdir()) if path.name not in DIALECTS or not path.is_dir()
+            or path.is_symlink()]
+
+
+def not_a_delivery_file(path: Path) -> str | None:
+    """Why `path` may not be read as a delivery (None: a regular file with no other name)."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        return "a symbolic link: not followed"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (a folder, device, pipe or socket): not read"
+    if info.st_nlink != 1:
+        return "a file with another name (hard link) elsewhere: not read"
+    return None
+
+
+def refused_line(settings: Settings, path: Path, why: str) -> str:
+    """One line for the engineers: where (masked, printable) and why a file was not taken."""
+    return f"{shown(str(path.relative_to(settings.inbox)), 120)}: {why}"
 
 
 def inbox_files(settings: Settings, country: str, period: str | None = None) -> list[Path]:
-    """Delivery files in a country's inbox (of `period` if given); other names are skipped with a warning."""
-    named, misnamed = inbox_deliveries(settings, country)
-    for path, error in misnamed:
-        log.warning("ignored: %s", error.problems[0].message())
+    """Delivery files in a country's inbox (of `period` if given); what is not taken is logged."""
+    named, refused = inbox_deliveries(settings, country)
+    for path, why in refused:
+        log.warning("not taken: %s", refused_line(settings, path, why))
     return [name.path for name in named if period is None or name.period == period]
+
+
+def _open_delivery(path: Path) -> int:
+    """A file descriptor of `path`, never through a link and never of anything but a regular file
+    with one name (checked on the open file: the inbox may change between listing and reading)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        raise NotADeliveryFile(not_a_delivery_file(path) or "not a regular file")
+    return fd
+
+
+class NotADeliveryFile(OSError):
+    pass
 
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as f:
+    with os.fdopen(_open_delivery(path), "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
-def new_files(settings: Settings, country: str, period: str | None = None) -> list[Path]:
-    """The inbox files not yet received in exactly this content (to plan runs; ingest_files
-    checks again itself)."""
-    files = inbox_files(settings, country, period)
+def new_files(settings: Settings, country: str, period: str | None = None,
+              files: list[Path] | None = None) -> list[Path]:
+    """The inbox files (or `files` of it) not yet received in exactly this content (to plan runs;
+    ingest_files checks again itself)."""
+    files = inbox_files(settings, country, period) if files is None else files
     if not files or not settings.warehouse.exists():
         return files
-    with warehouse.connect(settings.warehouse, read_only=True) as con:
+    with warehouse.connect(settings.warehouse, read_only=True, wait=settings.busy_wait) as con:
         if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema='meta'").fetchone()[0]:
             return files
         return [p for p in files if not warehouse.known_file(con, country, p.name, file_sha256(p))]
 
 
-def archive_file(settings: Settings, country: str, path: Path, sha256: str) -> Path:
-    """Keep the file unchanged under its content hash; the same content is stored once."""
-    target = settings.archive / country / sha256[:2] / f"{sha256}{path.suffix}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(target.suffix + ".partial")
-        shutil.copyfile(path, partial)
-        partial.replace(target)
-    return target
+def archive_copy(settings: Settings, country: str, path: Path) -> tuple[Path, str] | None:
+    """Copy a delivery into the archive under its content hash (owner-only, the same content stored
+    once) and return (archived copy, sha256). The copy, not the inbox file, is what is read: what was
+    read is what is kept. None when the file changed while it was copied (still being written)."""
+    folder = private_dir(settings.archive / country)
+    partial = folder / f".{os.getpid()}.partial"
+    digest = hashlib.sha256()
+    with os.fdopen(_open_delivery(path), "rb") as source:
+        before = os.fstat(source.fileno())
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as target:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                digest.update(block)
+                target.write(block)
+        after = os.fstat(source.fileno())
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        partial.unlink()
+        return None
+    sha256 = digest.hexdigest()
+    target = private_dir(folder / sha256[:2]) / f"{sha256}{path.suffix}"
+    partial.replace(target)
+    return target, sha256
 
 
 def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.datetime | None = None,
                  config: Config | None = None) -> list[TableOutcome]:
     """Receive `files` from `country`'s inbox: archive, read, check, pseudonymise and load each table,
     then record each submission version with its quality report and its focal point's alert.
-    A file whose exact content was the last received under its name is skipped: loading twice
-    changes nothing, whoever calls."""
+
+    One transaction: the files are registered together with what was stored from them, so a process
+    killed at any point leaves the warehouse as it was, and the next load takes the files again. A
+    file whose exact content was the last received under its name is skipped: loading twice changes
+    nothing, whoever calls."""
     key = load_key(settings)
     now = now or dt.datetime.now(dt.timezone.utc)
     config = config or Config.load()
     outcomes: list[TableOutcome] = []
-    with warehouse.connect(settings.warehouse) as con:  # one unit of work, closed before the step ends
+    with warehouse.writing(settings, f"ingest {country}") as con:  # one unit of work, closed before the step ends
         warehouse.ensure_schema(con)
-        tables: list[tuple[int, ExtractTable]] = []
-        for path in files:
-            received = _receive_file(con, settings, country, path, now)
-            if isinstance(received, TableOutcome):
-                outcomes.append(received)
-            elif received is not None:
-                tables.extend(received)
-        # personnel first: the events of the same delivery are compared with it
-        tables.sort(key=lambda ft: ft[1].table != "personnel")
-        accepted_now: dict[str, dict[str, pd.DataFrame]] = {}
-        for file_id, table in tables:
-            outcomes.append(_load_table(con, country, file_id, table, key, now, config,
-                                        accepted_now.setdefault(table.period, {})))
-        record_versions(con, settings, config, country, outcomes, now)
-        if country in config.focal_points:
-            record_timeliness(con, config, now, [country])
-    flush(settings)
+        check_key(con, key)  # another key is refused before anything is written
+        con.execute("BEGIN TRANSACTION")
+        try:
+            record_key(con, key, now)
+            tables: list[tuple[int, ExtractTable]] = []
+            for path in files:
+                received = _receive_file(con, settings, country, path, now)
+                if isinstance(received, TableOutcome):
+                    outcomes.append(received)
+                elif received is not None:
+                    tables.extend(received)
+            # personnel first: the events of the same delivery are compared with it
+            tables.sort(key=lambda ft: ft[1].table != "personnel")
+            accepted_now: dict[str, dict[str, pd.DataFrame]] = {}
+            for file_id, table in tables:
+                outcomes.append(_load_table(con, country, file_id, table, key, now, config,
+                                            accepted_now.setdefault(table.period, {})))
+            record_versions(con, settings, config, country, outcomes, now)
+            if country in config.focal_points:
+                record_timeliness(con, config, now, [country])
+            fault_point("write")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        flush(settings)  # under the same lock: the outbox is the warehouse's too
     return outcomes
 
 
 def _receive_file(con, settings: Settings, country: str, path: Path, now: dt.datetime):
     """Archive and register a file; its tables as read, or the outcome of a file rejected whole,
-    or None for a file received before in exactly this content."""
-    sha256 = file_sha256(path)
+    or None for a file received before in exactly this content (or changed while copied)."""
+    try:
+        copied = archive_copy(settings, country, path)
+    except (NotADeliveryFile, FileNotFoundError) as e:
+        log.warning("not taken: %s", refused_line(settings, path, str(e) if isinstance(e, NotADeliveryFile)
+                                                  else "gone before it could be read"))
+        return None
+    if copied is None:
+        log.warning("not taken: %s", refused_line(settings, path, "it changed while being copied (still being "
+                                                                     "written?): taken at the next load"))
+        return None
+    stored, sha256 = copied
     if warehouse.known_file(con, country, path.name, sha256):
         return None
-    stored = archive_file(settings, country, path, sha256)
     name = parse_delivery_name(path)
+    fault_point("read")
     try:
-        tables = read_delivery(path, inbox_country=country, now=now, timezone=settings.timezone)
+        tables = read_isolated(stored, name=path.name, inbox_country=country, now=now, timezone=settings.timezone,
+                               limits=settings.limits)
         file_error = None
     except ReadError as e:
         tables, file_error = [], e
     file_id = warehouse.register_file(
         con, country=country, period=name.period, file_name=path.name, sha256=sha256,
-        size=path.stat().st_size, received_at=now, archive_path=str(stored.relative_to(settings.home)),
+        size=stored.stat().st_size, received_at=now, archive_path=str(stored.relative_to(settings.home)),
         status="rejected" if file_error else "read", message=file_error.summary() if file_error else None,
     )
     if file_error:
@@ -179,22 +266,16 @@ def _load_table(con, country: str, file_id: int, table: ExtractTable, key: bytes
         return outcome
     digest = warehouse.content_hash(frame)
     outcome.rows = len(frame)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        current = warehouse.current_version(con, country, table.period, table.table)
-        if current and current[1] == digest:
-            outcome.status, outcome.version = "unchanged", current[0]
-            warehouse.register_table(con, content_hash=digest, rows=len(frame), status="unchanged",
-                                     version=current[0], message=None, **common)
-        else:
-            outcome.status, outcome.version = "accepted", (current[0] + 1 if current else 1)
-            table_id = warehouse.register_table(con, content_hash=digest, rows=len(frame), status="accepted",
-                                                version=outcome.version, message=None, **common)
-            warehouse.replace_partition(con, table.table, country, table.period, table_id, frame)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    current = warehouse.current_version(con, country, table.period, table.table)
+    if current and current[1] == digest:
+        outcome.status, outcome.version = "unchanged", current[0]
+        warehouse.register_table(con, content_hash=digest, rows=len(frame), status="unchanged",
+                                 version=current[0], message=None, **common)
+    else:
+        outcome.status, outcome.version = "accepted", (current[0] + 1 if current else 1)
+        table_id = warehouse.register_table(con, content_hash=digest, rows=len(frame), status="accepted",
+                                            version=outcome.version, message=None, **common)
+        warehouse.replace_partition(con, table.table, country, table.period, table_id, frame)
     accepted_now[table.table] = frame
     log.info("%s", outcome.summary())
     return outcome

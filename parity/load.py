@@ -1,36 +1,66 @@
-"""`parity load`: every new submission in the inboxes, now, through the same Dagster jobs."""
+"""`parity load`: every new submission in the inboxes, now, through the same Dagster jobs.
+
+A load holds the warehouse lock from start to end (a second load waits for it, then finds what is
+left), refuses a key other than the warehouse's before it writes anything, frees the pool slots of
+runs whose process died, and rebuilds the marts and public.duckdb whenever they are older than the
+raw data, whether or not this load accepted anything.
+"""
 import contextlib
 import datetime as dt
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from parity import warehouse
 from parity.config import Settings
-from parity.ingest import new_files
-from sources import parse_delivery_name
+from parity.private import prepare_home
+from parity.ingest import inbox_deliveries, new_files, refused_line, stray_entries
+from parity.pseudonym import check_key, load_key
 from sources.dialect import DIALECTS
 
-QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Dagster's console log would print each rejection's DagsterAssetCheckFailedError with its stack trace;
+# the summary below says what happened (the UI keeps every event).
+QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass
 class LoadReport:
     rows: list[tuple]  # (country, period, table, sheet, status, version, rows, file, message)
-    skipped: list[str]  # files whose quarter has no partition
-    transform_ok: bool | None  # None: nothing was accepted, no dbt build ran
+    skipped: list[str]  # files not taken, with why (for the engineers)
+    transform_ok: bool | None  # None: no dbt build ran (nothing accepted, nothing stale)
     transform_log: Path | None = None
+    failures: list[str] = field(default_factory=list)  # runs that failed for another reason than a rejection
+    caught_up: list[str] = field(default_factory=list)  # derived layers rebuilt because they were stale
+    freed: list[str] = field(default_factory=list)  # pool slots freed from dead runs
 
     @property
     def rejected(self) -> int:
         return sum(1 for r in self.rows if r[4] == "rejected")
 
 
+def not_taken(settings: Settings, now: float) -> tuple[dict[str, list[Path]], list[str]]:
+    """The settled delivery files per country, and a line for each entry of the inboxes not taken."""
+    taken, lines = {}, [refused_line(settings, path, why) for path, why in stray_entries(settings)]
+    for country in sorted(DIALECTS):
+        named, refused = inbox_deliveries(settings, country)
+        lines += [refused_line(settings, path, why) for path, why in refused]
+        for name in named:
+            if now - name.path.lstat().st_mtime < settings.settle_seconds:
+                lines.append(refused_line(settings, name.path, f"changed in the last {settings.settle_seconds:.0f} s "
+                                                               f"(still being written?): taken once it has settled"))
+            else:
+                taken.setdefault(country, []).append(name.path)
+    return taken, lines
+
+
 def pending_partitions(settings: Settings) -> tuple[list[tuple[str, str]], list[str]]:
     from orchestration.partitions import QUARTER_KEYS
+    from sources import parse_delivery_name
 
-    partitions, skipped = set(), []
-    for country in sorted(DIALECTS):
-        for path in new_files(settings, country):
+    settled, skipped = not_taken(settings, time.time())
+    partitions = set()
+    for country, paths in settled.items():
+        for path in new_files(settings, country, files=paths):
             period = parse_delivery_name(path).period
             if period in QUARTER_KEYS:
                 partitions.add((country, period))
@@ -39,26 +69,41 @@ def pending_partitions(settings: Settings) -> tuple[list[tuple[str, str]], list[
     return sorted(partitions, key=lambda cp: (cp[1], cp[0])), skipped
 
 
-def load(settings: Settings) -> LoadReport:
-    """Run the `ingest` job for each (quarter, country) with new files, then `transform` once."""
+def load(settings: Settings, say=print) -> LoadReport:
+    """Run the `ingest` job for each (quarter, country) with new files, then `transform` once when
+    anything was accepted or the derived side is stale."""
+    prepare_home(settings.home)
+    with warehouse.locked(settings, "parity load",
+                          on_wait=lambda who: say(f"waiting for the warehouse: {who} is writing it")):
+        return _load(settings, say)
+
+
+def _load(settings: Settings, say) -> LoadReport:
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
     from orchestration.instance import prepare_dagster_home
     from orchestration.partitions import partition_key
+    from orchestration.pools import PROCESS_TAG, free_dead_slots, process_identity
 
+    key = load_key(settings)  # no key: refused before anything is written
     prepare_dagster_home(settings)
-    with warehouse.connect(settings.warehouse) as con:
+    with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
         warehouse.ensure_schema(con)
+        check_key(con, key)
         before = con.execute("SELECT coalesce(max(file_id), 0) FROM meta.received_files").fetchone()[0]
     partitions, skipped = pending_partitions(settings)
     instance = DagsterInstance.get()
+    freed = free_dead_slots(instance)
     ingest = defs.resolve_job_def("ingest")
+    failures = []
+    tags = {"parity/trigger": "cli", PROCESS_TAG: process_identity()}
     for country, period in partitions:
-        ingest.execute_in_process(partition_key=partition_key(country, period), instance=instance,
-                                  run_config=QUIET_RUN, raise_on_error=False,
-                                  tags={"parity/country": country, "parity/period": period, "parity/trigger": "cli"})
-    with warehouse.connect(settings.warehouse, read_only=True) as con:
+        result = ingest.execute_in_process(partition_key=partition_key(country, period), instance=instance,
+                                           run_config=QUIET_RUN, raise_on_error=False,
+                                           tags={**tags, "parity/country": country, "parity/period": period})
+        failures += [f"ingest {country} {period}: {error}" for error in run_errors(result)]
+    with warehouse.connect(settings.warehouse, read_only=True, wait=settings.busy_wait) as con:
         rows = con.execute(
             """SELECT t.country_code, t.period, t.table_name, t.sheet, t.status, t.version, t.row_count, f.file_name,
                       coalesce(t.message, '')
@@ -67,34 +112,57 @@ def load(settings: Settings) -> LoadReport:
         rows += con.execute(
             """SELECT country_code, period, '*', NULL, status, NULL, NULL, file_name, message
                FROM meta.received_files WHERE file_id > ? AND status = 'rejected'""", [before]).fetchall()
-    transform_ok, transform_log = None, None
-    if any(r[4] == "accepted" for r in rows):
+        stale = warehouse.stale_layers(con, settings.public_warehouse.exists())
+    report = LoadReport(rows, skipped, None, failures=failures, freed=freed)
+    accepted = any(r[4] == "accepted" for r in rows)
+    if accepted or stale:
+        if not accepted:
+            report.caught_up = stale
+            say(f"{' and '.join(stale)} older than the raw data (a build that did not finish): rebuilding")
         # dagster-dbt writes dbt's event lines to the step's stdout (the UI shows them as the step's
         # log); on the command line they go to a file, and the summary says where.
-        transform_log = settings.home / "logs" / f"dbt-build-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
-        transform_log.parent.mkdir(parents=True, exist_ok=True)
-        with transform_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        report.transform_log = settings.home / "logs" / f"dbt-build-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+        report.transform_log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with report.transform_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
             result = defs.resolve_job_def("transform").execute_in_process(
-                instance=instance, run_config=QUIET_RUN, raise_on_error=False)
-        transform_ok = result.success
-    return LoadReport(rows, skipped, transform_ok, transform_log)
+                instance=instance, run_config=QUIET_RUN, raise_on_error=False, tags=tags)
+        report.transform_ok = result.success
+        report.failures += [f"transform: {error}" for error in run_errors(result)]
+    return report
+
+
+def run_errors(result) -> list[str]:
+    """Why the steps of an in-process run failed, rejections (a failed blocking quality check: the
+    summary shows the gate's message) left out."""
+    errors = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.error is not None:
+            error = event.step_failure_data.error
+            if error.cls_name != "DagsterAssetCheckFailedError":
+                cause = error.cause or error
+                errors.append(f"{cause.cls_name}: {cause.message.strip().splitlines()[0] if cause.message else ''}")
+    return errors
 
 
 def print_report(report: LoadReport) -> None:
-    if not report.rows:
+    for line in report.freed:
+        print(f"freed a pool slot: {line}")
+    if not report.rows and report.transform_ok is None:
         print("Nothing new in the inboxes.")
-        return
-    header = ("country", "period", "table", "status", "version", "rows", "file")
-    table = [header] + [(c, p, t + (f" ({s})" if s else ""), st, str(v or ""), str(n if n is not None else ""), f)
-                        for c, p, t, s, st, v, n, f, _ in report.rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    for row in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    if report.rows:
+        header = ("country", "period", "table", "status", "version", "rows", "file")
+        table = [header] + [(c, p, t + (f" ({s})" if s else ""), st, str(v or ""), str(n if n is not None else ""), f)
+                            for c, p, t, s, st, v, n, f, _ in report.rows]
+        widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+        for row in table:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
     for c, p, t, s, st, v, n, f, message in report.rows:
         if st == "rejected":
             print(f"\nREJECTED {c} {p} {t} [{f}]:\n{message}")
     for line in report.skipped:
-        print(f"skipped: {line}")
+        print(f"not taken: {line}")
+    for line in report.failures:
+        print(f"FAILED {line}")
     if report.transform_ok is not None:
         outcome = "done" if report.transform_ok else "FAILED (see the `transform` run in the Dagster UI: make dev)"
         print(f"\ndbt build: {outcome}; its log: {report.transform_log}")

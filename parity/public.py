@@ -13,7 +13,9 @@ from pathlib import Path
 
 import duckdb
 
+from parity import warehouse
 from parity.config import DBT_PROJECT_DIR, Settings
+from parity.faults import fault_point
 
 PUBLIC_TAG = "public"
 
@@ -43,15 +45,19 @@ def _literal(text: str) -> str:
 
 
 def export_public(settings: Settings, relations: list[PublicRelation]) -> dict[str, int]:
-    """Write public.duckdb from the warehouse and swap it in. Returns the row count of each table."""
+    """Write public.duckdb from the warehouse and swap it in. Returns the row count of each table.
+    The caller holds the warehouse lock: no other export runs, so any staging file left beside the
+    target is a killed export's, and goes."""
     target = settings.public_warehouse
+    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
+        leftover.unlink()
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    staging.unlink(missing_ok=True)
     counts = {}
     try:
         con = duckdb.connect(str(staging))
         try:
             con.execute(f"ATTACH {_literal(str(settings.warehouse))} AS restricted (READ_ONLY)")
+            marts = con.execute("SELECT submission_table_id FROM restricted.meta.builds WHERE layer = 'marts'").fetchone()
             for r in relations:
                 con.execute(f'CREATE TABLE main."{r.name}" AS SELECT * FROM restricted."{r.schema}"."{r.name}"')
                 # the dbt descriptions travel with the tables: duckdb_tables() and duckdb_columns() show them
@@ -67,8 +73,12 @@ def export_public(settings: Settings, relations: list[PublicRelation]) -> dict[s
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        staging.chmod(0o644)  # the one file of $PARITY_HOME that anyone on the machine may read
+        fault_point("swap")
         os.replace(staging, target)  # atomic on one file system: readers see the old file or the new one
     finally:
         staging.unlink(missing_ok=True)
         staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+    with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
+        warehouse.record_build(con, "public", marts[0] if marts else 0)
     return counts

@@ -7,6 +7,7 @@ import itertools
 from parity.alerts.compose import delivery_message, recipient_of
 from parity.alerts.outbox import enqueue
 from parity.config import Config, Settings
+from parity.private import write_private
 from parity.quality.report import SubmissionVersion, TableResult, render_html
 
 
@@ -35,9 +36,8 @@ def record_versions(con, settings: Settings, config: Config, country: str, outco
             [country, period, now, version.outcome, counts["accepted"], counts["unchanged"], counts["rejected"],
              sum(p.severity == "error" for p in problems), sum(p.severity == "warning" for p in problems)],
         ).fetchone()[0]
-        report = settings.quality_dir / country / period / f"{version.file_name}.html"
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(render_html(version, focal_point.language if focal_point else "en"), encoding="utf-8")
+        report = write_private(settings.quality_dir / country / period / f"{version.file_name}.html",
+                               render_html(version, focal_point.language if focal_point else "en").encode("utf-8"))
         con.execute("UPDATE meta.deliveries SET report_path = ? WHERE delivery_id = ?",
                     [str(report.relative_to(settings.home)), version.delivery_id])
         if focal_point:

@@ -1,16 +1,21 @@
 """The restricted warehouse (DuckDB): raw tables per (country, quarter) and the submission registry.
 
 DuckDB allows one writer process: every function here opens a connection for one unit of work and
-closes it, so nothing is held across Dagster steps, and dbt can open the file after us.
+closes it, so nothing is held across Dagster steps, and dbt can open the file after us. Writers go
+through `writing`, which holds the warehouse lock (parity/lock.py) first; anyone who finds the file
+held open by another process waits a bounded time and then gets a WarehouseBusy with a plain message.
 """
 import contextlib
 import hashlib
+import re
+import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from parity.lock import WarehouseBusy, writer_lock
 from sources.tables import TABLES
 
 _SQL_TYPE = {"person": "VARCHAR", "id": "VARCHAR", "code": "VARCHAR", "rank": "VARCHAR",
@@ -104,6 +109,16 @@ CREATE TABLE IF NOT EXISTS meta.alerts (
     last_error VARCHAR,
     message VARCHAR NOT NULL            -- the whole MIME message, sent as is on every attempt
 );
+CREATE TABLE IF NOT EXISTS meta.pseudonym_key (
+    fingerprint VARCHAR NOT NULL,       -- of the key the first load used (parity/pseudonym.py), never the key
+    recorded_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta.builds (
+    -- what the derived side was last built from: the newest accepted submission table then
+    layer VARCHAR PRIMARY KEY,          -- marts (dbt build) | public (public.duckdb)
+    submission_table_id BIGINT NOT NULL,
+    built_at TIMESTAMPTZ NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta.timeliness (
     country_code VARCHAR NOT NULL,
     period VARCHAR NOT NULL,
@@ -125,13 +140,46 @@ def _raw_ddl() -> str:
 
 
 @contextlib.contextmanager
-def connect(path: Path, read_only: bool = False):
+def connect(path: Path, read_only: bool = False, wait: float = 30.0):
+    """A connection for one unit of work. While another process holds the file (DuckDB allows one
+    writer, or readers only), try again for up to `wait` seconds, then raise WarehouseBusy."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower():
+                raise
+            if time.monotonic() >= deadline:
+                held = re.search(r"\(PID \d+\)", str(e))
+                raise WarehouseBusy(
+                    f"{path.name} is held open by another process {held[0] if held else ''}; waited {wait:.0f} s. "
+                    f"Close the session that holds it (an analyst's connection to the restricted warehouse, "
+                    f"a build still running) and try again.") from None
+            time.sleep(0.25)
+    if not read_only:
+        path.chmod(0o600)  # the restricted warehouse is its owner's only
     try:
         yield con
     finally:
         con.close()
+
+
+LOCK_FILE = "warehouse.lock"
+
+
+def locked(settings, purpose: str, on_wait=None):
+    """The warehouse lock, waiting up to settings.lock_wait for another writer (see parity/lock.py)."""
+    return writer_lock(settings.home / LOCK_FILE, purpose, settings.lock_wait, on_wait)
+
+
+@contextlib.contextmanager
+def writing(settings, purpose: str, on_wait=None):
+    """The warehouse for writing: its lock, then a connection."""
+    with locked(settings, purpose, on_wait), connect(settings.warehouse, wait=settings.busy_wait) as con:
+        yield con
 
 
 def ensure_schema(con) -> None:
@@ -147,6 +195,40 @@ def content_hash(frame: pd.DataFrame) -> str:
         lines = data.iloc[:, 0].str.cat([data[c] for c in data.columns[1:]], sep="\x1f")
         digest.update("\x1e".join(sorted(lines)).encode("utf-8"))
     return digest.hexdigest()
+
+
+def has_data(path: Path, wait: float = 30.0) -> bool:
+    """Has anything been received into the warehouse at `path`?"""
+    if not path.exists():
+        return False
+    with connect(path, read_only=True, wait=wait) as con:
+        return bool(con.execute("""SELECT count(*) FROM information_schema.tables
+                                   WHERE table_schema = 'meta' AND table_name = 'received_files'""").fetchone()[0]
+                    and con.execute("SELECT count(*) FROM meta.received_files").fetchone()[0])
+
+
+def raw_state(con) -> int:
+    """The newest accepted submission table: what the derived side must have been built from."""
+    return con.execute("""SELECT coalesce(max(submission_table_id), 0) FROM meta.submission_tables
+                          WHERE status = 'accepted'""").fetchone()[0]
+
+
+def built_state(con, layer: str) -> int | None:
+    row = con.execute("SELECT submission_table_id FROM meta.builds WHERE layer = ?", [layer]).fetchone()
+    return row[0] if row else None
+
+
+def record_build(con, layer: str, state: int) -> None:
+    con.execute("""INSERT OR REPLACE INTO meta.builds VALUES (?, ?, now())""", [layer, state])
+
+
+def stale_layers(con, public_exists: bool) -> list[str]:
+    """The derived layers older than the raw data (a build that failed, was killed or never ran)."""
+    state = raw_state(con)
+    stale = [layer for layer in ("marts", "public") if (built_state(con, layer) or 0) != state]
+    if not public_exists and "public" not in stale and state:
+        stale.append("public")
+    return stale
 
 
 def known_file(con, country: str, file_name: str, sha256: str) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sources.ranks import ranks_of
 from sources.tables import CODE_LISTS, COMMON_CODES, TABLES
-from sources.text import match_key
+from sources.text import clean, match_key
 
 DIALECT_DIR = Path(__file__).resolve().parent / "dialects"
 
@@ -26,6 +26,7 @@ class Dialect:
     transliterate: bool  # compare Serbian Cyrillic and Latin as one script
     headers: dict[str, dict[str, str]]  # table -> canonical column -> header text
     codes: dict[str, dict[str, list[str]]]  # code list -> code -> labels
+    personnel_no_shape: str  # a regular expression: what a registration number of this MoD looks like
     encoding: str | None = None
     delimiter: str | None = None
     sheets: dict[str, str] = field(default_factory=dict)  # table -> sheet name (xlsx)
@@ -57,6 +58,18 @@ class Dialect:
                 raise ValueError(f"{self.country}: unknown codes {sorted(unknown)} in {name}")
         for name in set(CODE_LISTS) - set(COMMON_CODES) - set(self.codes):
             raise ValueError(f"{self.country}: no labels for code list {name}")
+        try:
+            re.compile(self.personnel_no_shape)
+        except re.error as e:
+            raise ValueError(f"{self.country}: personnel_no_shape is no regular expression ({e})") from None
+
+    @cached_property
+    def personnel_no_regex(self) -> re.Pattern:
+        return re.compile(self.personnel_no_shape, re.IGNORECASE)
+
+    def looks_like_personnel_no(self, text: str) -> bool:
+        """Has this cell the shape of a registration number (in either script, for SRB)?"""
+        return bool(self.personnel_no_regex.fullmatch(clean(text)))
 
     def key(self, text: str) -> str:
         return match_key(text, self.transliterate)
@@ -85,7 +98,7 @@ class Dialect:
         for name, rx in (("country", r"(?P<country>[A-Z]{3})"), ("period", r"(?P<period>\d{4}Q[1-4])"),
                          ("table", r"(?P<table>[a-z]+)")):
             pattern = pattern.replace(re.escape("{" + name + "}"), rx)
-        return re.compile(f"^{pattern}$")
+        return re.compile(pattern)  # used with fullmatch: a name ending in a newline is no delivery
 
     def file_name(self, period: str, table: str | None = None) -> str:
         return self.file_pattern.format(country=self.country, period=period, table=table or "")

@@ -1,12 +1,17 @@
 """Problems found in a delivery, phrased for the focal point who has to fix the file."""
 from dataclasses import dataclass
 
+from sources.redact import shown
+
 
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a delivery, located as the MoD sees its file.
 
     `value` is what was found, or None where showing it would disclose a registration number.
+    What comes from the file (its name, sheet, column header, value) is kept only as it may be
+    shown (sources/redact.py): whatever builds a Problem, no message can echo a registration
+    number, a control character or a megabyte-long cell.
     """
     file: str
     expected: str
@@ -17,6 +22,12 @@ class Problem:
     value: str | None = None
     severity: str = "error"  # "error" rejects the table, "warning" lets it in
     rule: str | None = None  # which rule: names the message in the focal point's language
+
+    def __post_init__(self):
+        for name, limit in (("file", 120), ("sheet", 60), ("column", 60), ("value", 60)):
+            text = getattr(self, name)
+            if text is not None:
+                object.__setattr__(self, name, shown(str(text), limit))
 
     def location(self) -> str:
         parts = [self.file]

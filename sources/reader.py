@@ -5,9 +5,11 @@ knows the two containers (CSV text, XLSX workbook) and the canonical column kind
 where the MoD sees it (`source_row`: the CSV line, the sheet row; the header is 1), so that every
 message can point at file, sheet, row and column instead of quoting a registration number.
 """
+import contextlib
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pandas as pd
 
 from sources.dialect import DIALECTS, Dialect, dialect_for
 from sources.errors import HasProblems, Problem, ReadError
+from sources.limits import MIB, Limits, check_workbook
 from sources.period import Period
 from sources.tables import TABLES, Column
 from sources.text import clean, serbian_latin
@@ -31,6 +34,11 @@ class DeliveryName:
     country: str
     period: str
     table: str | None  # None: a workbook holding several tables
+    delivered_as: str | None = None  # the name in the inbox, when `path` is a copy of the file
+
+    @property
+    def file(self) -> str:
+        return self.delivered_as or self.path.name
 
     @property
     def dialect(self) -> Dialect:
@@ -57,7 +65,7 @@ def parse_delivery_name(path: Path | str) -> DeliveryName:
     """Recognise a delivery by its file name, exactly as the spec's patterns write it."""
     path = Path(path)
     for dialect in DIALECTS.values():
-        match = dialect.name_regex.match(path.name)
+        match = dialect.name_regex.fullmatch(path.name)
         if match and match["country"] == dialect.country:
             table = match.groupdict().get("table")
             if table is not None and table not in TABLES:
@@ -72,22 +80,29 @@ def parse_delivery_name(path: Path | str) -> DeliveryName:
     )])
 
 
-def read_delivery(path: Path | str, *, inbox_country: str | None = None,
-                  now: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE) -> list[ExtractTable]:
-    """Read one delivered file into its tables.
+def read_delivery(path: Path | str, *, name: str | None = None, inbox_country: str | None = None,
+                  now: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE,
+                  limits: Limits = Limits()) -> list[ExtractTable]:
+    """Read one delivered file into its tables. `name` is the name it was delivered under when
+    `path` is a copy (the archive's).
 
-    Raises ReadError for what rejects the whole file (its name, country or quarter, a workbook
-    that cannot be opened); problems of one table are kept on that table.
+    Raises ReadError for what rejects the whole file (its name, country or quarter, its size, a
+    workbook that cannot be opened); problems of one table are kept on that table.
     """
-    name = parse_delivery_name(path)
-    _check_name(name, inbox_country, now or dt.datetime.now(dt.timezone.utc), timezone)
-    if name.dialect.container == "xlsx":
-        return _read_workbook(name)
-    return [_read_csv(name)]
+    delivery = parse_delivery_name(name or path)
+    delivery = DeliveryName(Path(path), delivery.country, delivery.period, delivery.table, delivery.path.name)
+    _check_name(delivery, inbox_country, now or dt.datetime.now(dt.timezone.utc), timezone)
+    size = delivery.path.stat().st_size
+    if size > limits.file_bytes:
+        raise limits.too_large(delivery.file, "file_too_large", f"{size // MIB:,} MB",
+                               f"a file of at most {limits.file_bytes // MIB:,} MB")
+    if delivery.dialect.container == "xlsx":
+        return _read_workbook(delivery, size, limits)
+    return [_read_csv(delivery, limits)]
 
 
 def _check_name(name: DeliveryName, inbox_country: str | None, now: dt.datetime, timezone: str) -> None:
-    file = name.path.name
+    file = name.file
     if inbox_country is not None and name.country != inbox_country:
         raise ReadError([Problem(
             file=file, value=name.country, rule="wrong_inbox", expected=f"a file of {inbox_country}, whose inbox it was delivered to",
@@ -102,8 +117,8 @@ def _check_name(name: DeliveryName, inbox_country: str | None, now: dt.datetime,
 
 # --- containers -----------------------------------------------------------------------------
 
-def _read_csv(name: DeliveryName) -> ExtractTable:
-    dialect, file = name.dialect, name.path.name
+def _read_csv(name: DeliveryName, limits: Limits) -> ExtractTable:
+    dialect, file = name.dialect, name.file
     out = ExtractTable(name.country, name.period, name.table, file, None, None)
     try:
         text = _decode(name.path.read_bytes(), dialect, file)
@@ -112,17 +127,38 @@ def _read_csv(name: DeliveryName) -> ExtractTable:
         return out
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
     rows, previous_end = [], 0
+    with _field_size_limit(limits.cell_chars):
+        try:
+            for cells in reader:
+                row = previous_end + 1  # the line where the record starts
+                if len(rows) > limits.rows or len(cells) > limits.cells_per_row:
+                    out.problems.append(Problem(
+                        file=file, row=row, rule="too_many_rows" if len(rows) > limits.rows else "too_many_columns",
+                        value=f"{len(rows):,} rows" if len(rows) > limits.rows else f"{len(cells):,} fields",
+                        expected=f"a table of at most {limits.rows:,} rows and {limits.cells_per_row} columns",
+                        fix="Export only the agreed table and columns, and deliver it again."))
+                    return out
+                rows.append((row, cells))
+                previous_end = reader.line_num
+        except csv.Error as e:
+            too_long = "field larger than field limit" in str(e)
+            out.problems.append(Problem(
+                file=file, row=previous_end + 1, rule="cell_too_long" if too_long else "csv_quotes",
+                expected=f"cells of at most {limits.cell_chars:,} characters" if too_long else f"RFC 4180 CSV ({e})",
+                fix="Check the quotes on this line; export the table again from the HR system.",
+            ))
+            return out
+    return _parse_table(dialect, None, rows, out, width_checked=True, limits=limits)
+
+
+@contextlib.contextmanager
+def _field_size_limit(chars: int):
+    """csv's limit of a field's length (process-wide, so it is put back after)."""
+    before = csv.field_size_limit(chars)
     try:
-        for cells in reader:
-            rows.append((previous_end + 1, cells))  # the line where the record starts
-            previous_end = reader.line_num
-    except csv.Error as e:
-        out.problems.append(Problem(
-            file=file, row=previous_end + 1, rule="csv_quotes", expected=f"RFC 4180 CSV ({e})",
-            fix="Check the quotes on this line; export the table again from the HR system.",
-        ))
-        return out
-    return _parse_table(dialect, None, rows, out, width_checked=True)
+        yield
+    finally:
+        csv.field_size_limit(before)
 
 
 def _decode(data: bytes, dialect: Dialect, file: str) -> str:
@@ -155,16 +191,20 @@ def _decode(data: bytes, dialect: Dialect, file: str) -> str:
                       row=line, value=f"byte 0x{data[e.start]:02X}") from None
 
 
-def _read_workbook(name: DeliveryName) -> list[ExtractTable]:
+def _read_workbook(name: DeliveryName, size: int, limits: Limits) -> list[ExtractTable]:
     from python_calamine import CalamineWorkbook
 
-    dialect, file = name.dialect, name.path.name
+    dialect, file = name.dialect, name.file
     try:
         with name.path.open("rb") as f:
             if f.read(4) != _ZIP_MAGIC:
                 raise ValueError("not a ZIP container")
+        with zipfile.ZipFile(name.path) as archive:
+            check_workbook(archive, file, size, limits)  # before calamine allocates what the file declares
         workbook = CalamineWorkbook.from_path(str(name.path))
-    except Exception as e:  # calamine raises its own error types for every broken workbook
+    except ReadError:
+        raise
+    except Exception as e:  # zipfile and calamine raise their own error types for every broken workbook
         raise ReadError([Problem(
             file=file, value=type(e).__name__, expected="an XLSX workbook", rule="not_workbook",
             fix="The file cannot be opened as an Excel workbook: save it again as .xlsx and deliver it.",
@@ -180,7 +220,8 @@ def _read_workbook(name: DeliveryName) -> list[ExtractTable]:
         table = by_sheet[canonical_sheet]
         out = ExtractTable(name.country, name.period, table, file, sheet, None)
         cells = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        tables.append(_parse_table(dialect, sheet, list(enumerate(cells, start=1)), out, width_checked=False))
+        tables.append(_parse_table(dialect, sheet, list(enumerate(cells, start=1)), out, width_checked=False,
+                                   limits=limits))
     for sheet in unknown:
         warning = Problem(file=file, sheet=sheet, severity="warning", value=sheet, rule="unknown_sheet",
                           expected=f"one of the sheets {', '.join(dialect.sheets.values())}",
@@ -203,7 +244,7 @@ def _is_empty(cell) -> bool:
 
 
 def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list]], out: ExtractTable,
-                 width_checked: bool) -> ExtractTable:
+                 width_checked: bool, limits: Limits) -> ExtractTable:
     file, table = out.file, TABLES[out.table]
 
     def problem(rule: str, expected: str, fix: str, **kw) -> Problem:
@@ -214,6 +255,13 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
     if not rows:
         out.problems.append(problem("empty_table", "a header row", "The table is empty: deliver it with its header row "
                                     "(a header row alone means no events this quarter)."))
+        return out
+    if len(rows) > limits.rows + 1 or max(len(cells) for _, cells in rows) > limits.cells_per_row:
+        out.problems.append(problem(
+            "too_many_rows" if len(rows) > limits.rows + 1 else "too_many_columns",
+            f"a table of at most {limits.rows:,} rows and {limits.cells_per_row} columns",
+            "Export only the agreed table and columns, and deliver it again.",
+            value=f"{len(rows) - 1:,} rows x {max(len(cells) for _, cells in rows):,} columns"))
         return out
     header_row, header = rows[0]
     columns = _map_header(dialect, out.table, header, header_row, problem, out.problems)
@@ -240,7 +288,7 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
     converted = {}
     for col, i in columns:
         header_text = clean(str(header[i]))
-        converted[col.name] = _convert(dialect, col, frame[col.name], source_rows,
+        converted[col.name] = _convert(dialect, col, frame[col.name], source_rows, limits,
                                        lambda rule, expected, fix, **kw: out.problems.append(
                                            problem(rule, expected, fix, column=header_text, **kw)))
     if out.errors:
@@ -285,7 +333,8 @@ def _per_unique(values: pd.Series, fn, na=None) -> pd.Series:
     return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
-def _convert(dialect: Dialect, col: Column, values: pd.Series, rows: pd.Series, report) -> pd.Series:
+def _convert(dialect: Dialect, col: Column, values: pd.Series, rows: pd.Series, limits: Limits,
+             report) -> pd.Series:
     """Turn one column's raw cells into canonical values; report every cell that does not fit."""
     empty = _per_unique(values, _is_empty, na=True).astype(bool)
     if not col.optional:
@@ -317,6 +366,17 @@ def _convert(dialect: Dialect, col: Column, values: pd.Series, rows: pd.Series, 
         return parsed.reindex(values.index).astype("Int64")
 
     texts = _per_unique(cells, _cell_text)
+    present_rows = rows[present]
+    for row in present_rows[texts.str.len() > limits.cell_chars]:
+        report("cell_too_long", f"a text of at most {limits.cell_chars:,} characters",
+               "Shorten the text in this cell (it is far longer than the column's values).", row=int(row))
+    if col.kind != "person":
+        # a registration number where the spec has none would reach the warehouse in clear
+        shaped = _per_unique(texts, dialect.looks_like_personnel_no).astype(bool)
+        for row in present_rows[shaped]:
+            report("personnel_no_elsewhere", "no registration number in this column",
+                   "Check the order of the columns and their headers: registration numbers belong in their own "
+                   "column only.", row=int(row))
     if col.kind == "person":
         # The spec's normal form for pseudonymisation: trimmed, upper case, Serbian Cyrillic in Latin.
         texts = _per_unique(texts, lambda v: (serbian_latin(v) if dialect.transliterate else v).upper())

@@ -77,7 +77,7 @@ def flush(settings: Settings, smtp: SmtpSettings | None = None, now: dt.datetime
     smtp = smtp or SmtpSettings.from_env()
     if not settings.warehouse.exists():
         return FlushResult()
-    with warehouse.connect(settings.warehouse) as con:
+    with warehouse.writing(settings, "outbox") as con:
         warehouse.ensure_schema(con)
         pending = con.execute("""SELECT alert_id, recipient_email, message FROM meta.alerts
                                  WHERE status = 'pending' ORDER BY alert_id""").fetchall()

@@ -6,7 +6,7 @@ import datetime as dt
 
 import dagster as dg
 
-from orchestration.defs.ingest.assets import DUCKDB_POOL
+from orchestration.pools import DUCKDB_POOL, tag_this_process
 from orchestration.resources import ParityResource
 from parity import warehouse
 from parity.alerts.compose import run_failure_message
@@ -29,10 +29,11 @@ class FailedRun(dg.Config):
 
 @dg.op(pool=DUCKDB_POOL)
 def send_queued_alerts(context: dg.OpExecutionContext, config: FailedRun, parity: ParityResource) -> None:
+    tag_this_process(context)
     settings = parity.settings()
     if config.run_id:
         settings_config = Config.load()
-        with warehouse.connect(settings.warehouse) as con:
+        with warehouse.writing(settings, "queue a run failure") as con:
             warehouse.ensure_schema(con)
             enqueue(con, dedup_key=f"run_failure:{config.run_id}", kind="run_failure",
                     recipient=Recipient(settings_config.engineers_name, settings_config.engineers_email, "en"),
@@ -46,6 +47,7 @@ def send_queued_alerts(context: dg.OpExecutionContext, config: FailedRun, parity
 
 @dg.op(pool=DUCKDB_POOL)
 def deadline_notices(context: dg.OpExecutionContext, parity: ParityResource) -> None:
+    tag_this_process(context)
     report = watch_deadlines(parity.settings(), Config.load())
     late = sorted(f"{c} {p}: {s}" for (c, p), s in report.timeliness.items() if s in ("late", "missing"))
     context.log.info(f"notices queued: {', '.join(report.queued) or 'none'}; late or missing: {', '.join(late) or 'none'}")

@@ -4,12 +4,12 @@ import os
 import time
 
 import dagster as dg
-import duckdb
 
 from orchestration.defs.alerts.jobs import DEADLINES_JOB, SEND_ALERTS_JOB, send_alerts_job
 from orchestration.resources import ParityResource
 from parity import warehouse
 from parity.alerts.outbox import pending_count
+from parity.lock import WarehouseBusy
 
 RETRY_SECONDS = 300
 DEADLINE_CRON = "0 8 * * *"  # every morning; each notice is queued once, so the time only sets when
@@ -22,12 +22,12 @@ def pending_alerts(settings) -> int | None:
     if not settings.warehouse.exists():
         return None
     try:
-        with warehouse.connect(settings.warehouse, read_only=True) as con:
+        with warehouse.connect(settings.warehouse, read_only=True, wait=0) as con:
             if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
                                "AND table_name = 'alerts'").fetchone()[0]:
                 return None
             return pending_count(con)
-    except duckdb.IOException:
+    except WarehouseBusy:
         return None
 
 

@@ -7,8 +7,10 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt.project import dbt_project, ensure_manifest
-from orchestration.defs.ingest.assets import DUCKDB_POOL
+from orchestration.pools import DUCKDB_POOL, tag_this_process
 from orchestration.resources import ParityResource
+from parity import warehouse
+from parity.faults import fault_point
 
 
 class ParityDbtTranslator(DagsterDbtTranslator):
@@ -21,6 +23,17 @@ class ParityDbtTranslator(DagsterDbtTranslator):
 @dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=ParityDbtTranslator(),
             pool=DUCKDB_POOL)
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, parity: ParityResource):
+    tag_this_process(context)
+    settings = parity.settings()
     # profiles.yml reads the warehouse path from the environment, which the dbt process inherits
-    os.environ["PARITY_WAREHOUSE"] = str(parity.settings().warehouse)
-    yield from dbt.cli(["build"], context=context).stream()
+    os.environ["PARITY_WAREHOUSE"] = str(settings.warehouse)
+    with warehouse.locked(settings, "dbt build"):
+        # wait (bounded) for a reader that holds the file open, rather than let dbt fail on it at once
+        with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
+            state = warehouse.raw_state(con)
+        for event in dbt.cli(["build"], context=context).stream():
+            fault_point("dbt")
+            yield event
+        # reached only when the whole build passed: the marts now show this state of the raw data
+        with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
+            warehouse.record_build(con, "marts", state)

@@ -10,13 +10,11 @@ import collections
 import dagster as dg
 
 from orchestration.partitions import country_and_period, submission_partitions
+from orchestration.pools import DUCKDB_POOL, tag_this_process
 from orchestration.resources import ParityResource
 from parity.ingest import TableOutcome, inbox_files, ingest_files
 from sources.tables import TABLES
 
-# DuckDB allows one writer process: every step that writes the warehouse takes this pool,
-# whose limit is 1 (dagster.yaml, written by orchestration/instance.py).
-DUCKDB_POOL = "duckdb_warehouse"
 QUALITY_CHECK = "quality"
 
 RAW_SPECS = [
@@ -75,6 +73,7 @@ def raw_tables(context: dg.AssetExecutionContext, parity: ParityResource):
 
     A rejected table does not touch what was accepted before; its blocking check fails after the
     accepted tables of the same submission have been materialised."""
+    tag_this_process(context)
     country, period = country_and_period(context.partition_key)
     settings = parity.settings()
     outcomes = ingest_files(settings, country, inbox_files(settings, country, period))

@@ -7,7 +7,7 @@ import dagster as dg
 
 from orchestration.partitions import QUARTER_KEYS, partition_key
 from orchestration.resources import ParityResource
-from parity.ingest import file_sha256, inbox_deliveries
+from parity.ingest import file_sha256, inbox_deliveries, refused_line, stray_entries
 from sources.dialect import DIALECTS
 
 INGEST_JOB = "ingest"
@@ -22,22 +22,22 @@ def scan_inbox(settings, cursor: dict, now: float) -> tuple[dict[tuple[str, str]
     files, warned = dict(cursor.get("files", {})), set(cursor.get("warned", []))
     changed: dict[tuple[str, str], list[str]] = {}
     warnings = []
+    refused = stray_entries(settings)
     for country in sorted(DIALECTS):
-        named, misnamed = inbox_deliveries(settings, country)
-        for path, error in misnamed:
-            rel = f"{country}/{path.name}"
-            if rel not in warned:
-                warned.add(rel)
-                warnings.append(f"{rel}: ignored, {error.problems[0].message()}")
+        named, not_delivery = inbox_deliveries(settings, country)
+        refused += not_delivery
         for name in named:
             path, rel = name.path, f"{country}/{name.path.name}"
-            stat = path.stat()
+            stat = path.lstat()
             if now - stat.st_mtime < settings.settle_seconds:
                 continue  # still being written, or just landed: wait for it to stand still
             previous = files.get(rel)
             if previous and previous[:2] == [stat.st_size, stat.st_mtime_ns]:
                 continue
-            sha = file_sha256(path)
+            try:
+                sha = file_sha256(path)
+            except OSError:  # gone or replaced by a link since it was listed: the next tick sees it
+                continue
             files[rel] = [stat.st_size, stat.st_mtime_ns, sha]
             if previous and previous[2] == sha:
                 continue
@@ -45,6 +45,11 @@ def scan_inbox(settings, cursor: dict, now: float) -> tuple[dict[tuple[str, str]
                 warnings.append(f"{rel}: quarter {name.period} is outside the partitions of this code location")
                 continue
             changed.setdefault((country, name.period), []).append(sha)
+    for path, why in refused:  # each told once to the engineers (the sensor's log), never to a focal point
+        line = refused_line(settings, path, why)
+        if line not in warned:
+            warned.add(line)
+            warnings.append(f"not taken: {line}")
     return changed, warnings, {"files": files, "warned": sorted(warned)}
 
 

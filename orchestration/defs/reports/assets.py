@@ -1,9 +1,9 @@
 """The quarterly reports as assets, one partition per (area, quarter): the four countries and WB4."""
 import dagster as dg
 
-from orchestration.defs.ingest.assets import DUCKDB_POOL
 from orchestration.defs.public.assets import public_warehouse
 from orchestration.partitions import QUARTER, QUARTER_KEYS
+from orchestration.pools import DUCKDB_POOL, tag_this_process
 from orchestration.resources import ParityResource
 from parity.config import Config
 from parity.reports.build import build_report
@@ -32,6 +32,7 @@ def report_partition_key(area: str, period: str) -> dg.MultiPartitionKey:
                 "timeliness and quality status. Rebuilt by the `reports_when_changed` sensor.",
 )
 def quarterly_reports(context: dg.AssetExecutionContext, parity: ParityResource) -> dg.MaterializeResult:
+    tag_this_process(context)
     keys = context.partition_key.keys_by_dimension
     report = build_report(parity.settings(), Config.load(), keys[AREA], keys[QUARTER])
     context.log.info(f"wrote {report.html} and {report.pdf}")

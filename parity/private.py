@@ -1,0 +1,38 @@
+"""Data at rest belongs to the service's owner: what parity writes under $PARITY_HOME is created
+readable by its owner only (directories 0700, files 0600), from the first byte. The one exception is
+public.duckdb, which analysts on the machine may read (and $PARITY_HOME itself, 0711, so that they
+can reach it by its path without listing what lies beside it)."""
+import os
+from pathlib import Path
+
+OWNER_ONLY_UMASK = 0o077
+
+
+def owner_only() -> None:
+    """Files and folders this process creates from now on are its owner's only (entry points call it:
+    the command line, the Dagster code location's resource)."""
+    os.umask(OWNER_ONLY_UMASK)
+
+
+def private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.chmod(0o700)
+    return path
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Write `path` (replacing it) with owner-only permissions from its creation."""
+    private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    path.chmod(0o600)
+    return path
+
+
+def prepare_home(home: Path) -> None:
+    """Create $PARITY_HOME reachable (not listable) by others, for public.duckdb; an existing home
+    keeps the permissions its operator gave it."""
+    if not home.exists():
+        home.mkdir(parents=True, mode=0o711)
+        home.chmod(0o711)
