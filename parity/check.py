@@ -12,10 +12,11 @@ from pathlib import Path
 
 from parity import warehouse
 from parity.config import Config, Settings
+from parity.isolation import read_isolated
 from parity.pseudonym import load_key, pseudonymise_table
 from parity.quality.gate import check_table
 from parity.quality.report import SubmissionVersion, TableResult
-from sources import ReadError, parse_delivery_name, read_delivery
+from sources import ReadError, parse_delivery_name
 from sources.errors import Problem
 
 
@@ -26,12 +27,14 @@ def check_files(paths: list[Path], *, country: str | None = None, period: str | 
     now = now or dt.datetime.now(dt.timezone.utc)
     config = config or Config.load()
     timezone = home.timezone if home else Settings.timezone
+    limits = (home or Settings.from_env()).limits
     checked: list[tuple[str, str, TableResult, list[str]]] = []  # (country, period, result, skipped)
     tables = []
     for path in paths:
         try:
             name = parse_delivery_name(path)
-            tables.extend(read_delivery(path, inbox_country=country, now=now, timezone=timezone))
+            tables.extend(read_isolated(path, name=path.name, inbox_country=country, now=now, timezone=timezone,
+                                        limits=limits))
         except ReadError as e:
             cc, p = _name_of(path)
             checked.append((cc, p, TableResult(path.name, "*", None, "rejected", None, None, e.problems), []))

@@ -36,3 +36,13 @@ def shown(text: str, limit: int = MAX_SHOWN) -> str:
     """A value from a file as it may be echoed: printable, masked, at most `limit` characters."""
     text = mask_registration_numbers(printable(text))
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """A cell of a CSV or workbook made for people: a text a spreadsheet would run as a formula
+    (=HYPERLINK(...), +cmd|..., @SUM, their full-width twins) starts with an apostrophe instead, and
+    is shown as written."""
+    return "'" + text if text.startswith(_FORMULA_START) else text

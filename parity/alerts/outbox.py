@@ -1,11 +1,18 @@
 """The outbox: every alert is a row of meta.alerts before it is sent, so a message is never lost
-when the SMTP server is down, is sent at most once per dedup key, and the table is the log of who
-was told what, when, and whether it arrived.
+when the SMTP server is down, is queued once per dedup key, and the table is the log of who was
+told what, when, and whether it arrived.
+
+Delivery is at least once, which is what SMTP can promise: a message is marked sent only when the
+server has acknowledged it, so a server that accepts a message but answers after our timeout (or a
+process killed between the two) gets it again on the next attempt. Every attempt sends the same
+bytes, with the same Message-ID, so mail clients and servers that deduplicate show it once. The
+timeout (PARITY_SMTP_TIMEOUT, 120 s by default) is long enough for a slow server to acknowledge:
+RFC 5321 lets a server take up to ten minutes after the data, most answer in seconds.
 
 SMTP settings come from the environment: PARITY_SMTP_HOST (unset: nothing is sent, messages wait),
 PARITY_SMTP_PORT (25), PARITY_SMTP_STARTTLS (1 to upgrade the connection), PARITY_SMTP_USER and
 PARITY_SMTP_PASSWORD (login, only over STARTTLS unless PARITY_SMTP_ALLOW_PLAIN_LOGIN=1),
-PARITY_SMTP_FROM (the sender), PARITY_SMTP_TIMEOUT (seconds, 10).
+PARITY_SMTP_FROM (the sender), PARITY_SMTP_TIMEOUT (seconds, 120).
 """
 import datetime as dt
 import logging
@@ -29,7 +36,7 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = None
     sender: str = "parity@localhost"
-    timeout: float = 10.0
+    timeout: float = 120.0
     allow_plain_login: bool = False
 
     @classmethod
@@ -38,7 +45,7 @@ class SmtpSettings:
         return cls(host=env("PARITY_SMTP_HOST") or None, port=int(env("PARITY_SMTP_PORT", "25")),
                    starttls=env("PARITY_SMTP_STARTTLS", "0") == "1", user=env("PARITY_SMTP_USER") or None,
                    password=env("PARITY_SMTP_PASSWORD") or None, sender=env("PARITY_SMTP_FROM", cls.sender),
-                   timeout=float(env("PARITY_SMTP_TIMEOUT", "10")),
+                   timeout=float(env("PARITY_SMTP_TIMEOUT", str(cls.timeout))),
                    allow_plain_login=env("PARITY_SMTP_ALLOW_PLAIN_LOGIN", "0") == "1")
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from parity.messages import label, rule_sentence
 from sources.errors import Problem
+from sources.redact import spreadsheet_cell
 
 
 @dataclass
@@ -150,7 +151,7 @@ def render_csv(version: SubmissionVersion, lang: str) -> str:
                      for language, key in columns])
     for p in _sorted_problems(version):
         fields = {language: problem_fields(language, p) for language in languages(lang)}
-        writer.writerow([fields[language][key] for language, key in columns])
+        writer.writerow([spreadsheet_cell(fields[language][key]) for language, key in columns])
     return "\ufeff" + buffer.getvalue()
 
 
