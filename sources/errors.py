@@ -3,6 +3,10 @@ from dataclasses import dataclass
 
 from sources.redact import shown
 
+# What a message may show of a value: a cell as written (a unit's name, a date) or the gate's own
+# detail of a cross-quarter step (a category, two shares, two quarters: about 130 characters).
+VALUE_LIMIT = 160
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -24,7 +28,7 @@ class Problem:
     rule: str | None = None  # which rule: names the message in the focal point's language
 
     def __post_init__(self):
-        for name, limit in (("file", 120), ("sheet", 60), ("column", 60), ("value", 60)):
+        for name, limit in (("file", 120), ("sheet", 60), ("column", 60), ("value", VALUE_LIMIT)):
             text = getattr(self, name)
             if text is not None:
                 object.__setattr__(self, name, shown(str(text), limit))

@@ -61,13 +61,17 @@ def check_workbook(archive: zipfile.ZipFile, file: str, size: int, limits: Limit
                     raise limits.too_large(
                         file, "workbook_too_large", f"{rows:,} rows x {cols:,} columns declared",
                         f"a sheet of at most {limits.rows + 1:,} rows and {limits.cells_per_row} columns")
-    if "xl/sharedStrings.xml" in archive.namelist():
-        with archive.open("xl/sharedStrings.xml") as stream:
-            longest = longest_element(stream, b"si")
-        # XML escaping and UTF-8 take at most 6 bytes a character, plus the run markup
-        if longest > 6 * limits.cell_chars + 1024:
-            raise limits.too_large(file, "cell_too_long", f"a text of about {longest:,} bytes",
-                                   f"cells of at most {limits.cell_chars:,} characters")
+    # a text is a shared string (<si>) or written in its cell (<is>); XML escaping and UTF-8 take at
+    # most 6 bytes a character, plus the markup of its runs
+    for info in archive.infolist():
+        element = b"si" if info.filename == "xl/sharedStrings.xml" else \
+            b"is" if info.filename.startswith("xl/worksheets/") else None
+        if element:
+            with archive.open(info) as stream:
+                longest = longest_element(stream, element)
+            if longest > 6 * limits.cell_chars + 1024:
+                raise limits.too_large(file, "cell_too_long", f"a text of about {longest:,} bytes",
+                                       f"cells of at most {limits.cell_chars:,} characters")
 
 
 def longest_element(stream, name: bytes, chunk: int = MIB) -> int:

@@ -145,7 +145,8 @@ def _read_csv(name: DeliveryName, limits: Limits) -> ExtractTable:
             out.problems.append(Problem(
                 file=file, row=previous_end + 1, rule="cell_too_long" if too_long else "csv_quotes",
                 expected=f"cells of at most {limits.cell_chars:,} characters" if too_long else f"RFC 4180 CSV ({e})",
-                fix="Check the quotes on this line; export the table again from the HR system.",
+                fix="Check the quotes on this line (an unclosed quote runs into the next lines) and shorten any "
+                    "very long text; export the table again from the HR system.",
             ))
             return out
     return _parse_table(dialect, None, rows, out, width_checked=True, limits=limits)
