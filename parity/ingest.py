@@ -148,6 +148,8 @@ def archive_copy(settings: Settings, country: str, path: Path) -> tuple[Path, st
     once) and return (archived copy, sha256). The copy, not the inbox file, is what is read: what was
     read is what is kept. None when the file changed while it was copied (still being written)."""
     folder = private_dir(settings.archive / country)
+    for leftover in folder.glob(".*.partial"):  # a killed copy's (the caller holds the warehouse lock)
+        leftover.unlink()
     partial = folder / f".{os.getpid()}.partial"
     digest = hashlib.sha256()
     with os.fdopen(_open_delivery(path), "rb") as source:

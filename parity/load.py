@@ -1,9 +1,9 @@
 """`parity load`: every new submission in the inboxes, now, through the same Dagster jobs.
 
-A load holds the warehouse lock from start to end (a second load waits for it, then finds what is
-left), refuses a key other than the warehouse's before it writes anything, frees the pool slots of
-runs whose process died, and rebuilds the marts and public.duckdb whenever they are older than the
-raw data, whether or not this load accepted anything.
+Loads take turns (a second load waits for the first, then finds what is left); each step holds the
+warehouse lock for its own unit of work. A load refuses a key other than the warehouse's before it
+writes anything, frees the pool slots of runs whose process died, and rebuilds the marts and
+public.duckdb whenever they are older than the raw data, whether or not this load accepted anything.
 """
 import contextlib
 import datetime as dt
@@ -13,10 +13,13 @@ from pathlib import Path
 
 from parity import warehouse
 from parity.config import Settings
-from parity.private import prepare_home
 from parity.ingest import inbox_deliveries, new_files, refused_line, stray_entries
+from parity.lock import writer_lock
+from parity.private import prepare_home
 from parity.pseudonym import check_key, load_key
 from sources.dialect import DIALECTS
+
+LOAD_LOCK = "load.lock"
 
 # Dagster's console log would print each rejection's DagsterAssetCheckFailedError with its stack trace;
 # the summary below says what happened (the UI keeps every event).
@@ -73,8 +76,11 @@ def load(settings: Settings, say=print) -> LoadReport:
     """Run the `ingest` job for each (quarter, country) with new files, then `transform` once when
     anything was accepted or the derived side is stale."""
     prepare_home(settings.home)
-    with warehouse.locked(settings, "parity load",
-                          on_wait=lambda who: say(f"waiting for the warehouse: {who} is writing it")):
+    # Loads take turns on their own lock; each step takes the warehouse lock for its unit of work, after
+    # its Dagster pool slot, as a daemon-launched run does. Holding the warehouse lock across the load
+    # would invert that order: the load would wait for a slot held by a run waiting for the lock.
+    with writer_lock(settings.home / LOAD_LOCK, "parity load", settings.lock_wait,
+                     on_wait=lambda who: say(f"waiting for the warehouse: {who} is loading it")):
         return _load(settings, say)
 
 
@@ -88,7 +94,8 @@ def _load(settings: Settings, say) -> LoadReport:
 
     key = load_key(settings)  # no key: refused before anything is written
     prepare_dagster_home(settings)
-    with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
+    with warehouse.writing(settings, "parity load", on_wait=lambda who: say(f"waiting for the warehouse: {who}")) \
+            as con:
         warehouse.ensure_schema(con)
         check_key(con, key)
         before = con.execute("SELECT coalesce(max(file_id), 0) FROM meta.received_files").fetchone()[0]

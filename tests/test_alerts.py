@@ -1,6 +1,7 @@
 """Alerts over a real SMTP server on 127.0.0.1 (aiosmtpd): focal points in their language with
 English beside it, one message per submission version, retried after the server was down;
 deadline reminders and overdue notices on the right dates; failed runs to the engineers."""
+import asyncio
 import datetime as dt
 import email
 import socket
@@ -22,13 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Inbox:
-    """What the SMTP server received: (recipients, parsed message)."""
+    """What the SMTP server received: (recipients, parsed message); it acknowledges after `delay` s."""
 
     def __init__(self):
-        self.received = []
+        self.received, self.delay = [], 0.0
 
     async def handle_DATA(self, server, session, envelope):
         self.received.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
+        await asyncio.sleep(self.delay)
         return "250 OK"
 
 
@@ -154,6 +156,21 @@ def test_server_down_keeps_the_message_and_a_retry_delivers_it_once(home, smtp):
     assert (result.sent, result.pending) == (1, 0)
     assert flush(home).sent == 0  # nothing twice
     assert len(smtp.messages) == 1 and _alerts(home)[0][5:] == ("sent", 2, False)
+
+
+def test_a_server_that_acknowledges_late_gets_the_same_message_again(home, smtp, monkeypatch):
+    """At least once, as documented: the server took the message but answered after our timeout, so
+    the outbox keeps it and the next attempt sends the same bytes with the same Message-ID."""
+    monkeypatch.setenv("PARITY_SMTP_TIMEOUT", "1")
+    smtp.start()
+    smtp.inbox.delay = 3
+    ingest_files(home, "BIH", deliver(home, *sample_files("BIH", "2024Q3")), now=NOW)  # flushes: too slow
+    [alert] = _alerts(home)
+    assert alert[5:7] == ("pending", 1) and len(smtp.messages) == 1
+    smtp.inbox.delay = 0
+    assert flush(home).sent == 1 and _alerts(home)[0][5:7] == ("sent", 2)
+    first, second = smtp.messages
+    assert first["Message-ID"] == second["Message-ID"] and first.as_bytes() == second.as_bytes()
 
 
 def test_long_list_is_summarised_in_the_body_and_attached_whole(home, smtp, tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from conftest import deliver, home_environment, point_at, sample_files
 from parity import warehouse
 from parity.faults import POINTS
-from parity.load import load
+from parity.load import LOAD_LOCK, load
 
 PARITY = str(Path(sys.executable).with_name("parity"))
 FILES = [*sample_files("MNE"), *sample_files("BIH")]  # CSV and workbooks, two quarters: four partitions
@@ -100,7 +100,7 @@ def test_two_loads_at_once_one_waits_and_nothing_is_claimed_twice(home):
     deliver(home, *sample_files("MNE"))
     first = subprocess.Popen([PARITY, "load"], env=_env(home.home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True)
-    lock = home.home / warehouse.LOCK_FILE
+    lock = home.home / LOAD_LOCK
     while not (lock.exists() and "parity load" in lock.read_text()):
         assert first.poll() is None
         time.sleep(0.1)
@@ -233,7 +233,7 @@ def test_sigterm_stops_a_waiting_load_cleanly(home):
     """The old hang: a load waiting for the warehouse ignored SIGTERM. Now it stops, says so, exits 130."""
     from parity.lock import writer_lock
 
-    with writer_lock(home.home / warehouse.LOCK_FILE, "a test holding it", wait=0):
+    with writer_lock(home.home / LOAD_LOCK, "a test holding it", wait=0):
         process = subprocess.Popen([PARITY, "load"], env=_env(home.home), stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
         assert "waiting for the warehouse" in process.stdout.readline()
