@@ -208,7 +208,7 @@ def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.da
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        flush(settings)  # under the same lock: the outbox is the warehouse's too
+    flush(settings)
     return outcomes
 
 
@@ -217,9 +217,9 @@ def _receive_file(con, settings: Settings, country: str, path: Path, now: dt.dat
     or None for a file received before in exactly this content (or changed while copied)."""
     try:
         copied = archive_copy(settings, country, path)
-    except (NotADeliveryFile, FileNotFoundError) as e:
-        log.warning("not taken: %s", refused_line(settings, path, str(e) if isinstance(e, NotADeliveryFile)
-                                                  else "gone before it could be read"))
+    except OSError as e:  # replaced by a link, a device, or gone since it was listed
+        why = str(e) if isinstance(e, NotADeliveryFile) else f"could not be opened as a regular file ({e.strerror})"
+        log.warning("not taken: %s", refused_line(settings, path, why))
         return None
     if copied is None:
         log.warning("not taken: %s", refused_line(settings, path, "it changed while being copied (still being "

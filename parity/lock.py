@@ -1,11 +1,11 @@
-"""One writer of the restricted warehouse at a time, across processes: $PARITY_HOME/warehouse.lock.
+"""Locks across processes: $PARITY_HOME/warehouse.lock (one writer of the restricted warehouse at a time:
+an ingest step, the dbt build, the public.duckdb export, the outbox, the deadline watch) and
+$PARITY_HOME/load.lock (`parity load`s take turns).
 
-Every writer (an ingest step, the dbt build, the public.duckdb export, the outbox, the deadline
-watch, `parity load` around all of them) holds this lock. It is an flock(2): the kernel releases it
-when the process that holds it ends, however it ends (kill -9 included), so a dead holder never
-blocks the next writer. The lock is re-entrant within a process: `parity load` holds it while the
-in-process Dagster steps it starts take it again. The file says who holds it (pid, what, since when)
-for the message a waiting writer prints.
+Each is an flock(2): the kernel releases it when the process that holds it ends, however it ends
+(kill -9 included), so a dead holder never blocks the next one. A lock is re-entrant within a
+process (the outbox, flushed at the end of an ingest, takes the lock its caller may hold). The file
+says who holds it (pid, what, since when) for the message a waiting process prints.
 """
 import contextlib
 import datetime as dt
@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-_held: dict[Path, list] = {}  # lock file -> [file descriptor, depth] of the locks this process holds
+_depth: dict[Path, int] = {}  # lock file -> how many times this process holds it
 _guard = threading.Lock()
 
 
@@ -37,17 +37,15 @@ def writer_lock(path: Path, purpose: str, wait: float, on_wait=None):
     `on_wait(holder)` once when it has to wait; raise WarehouseBusy after that."""
     path = path.resolve()
     with _guard:
-        if path in _held:
-            _held[path][1] += 1
-            reentered = True
-        else:
-            reentered = False
+        reentered = path in _depth
+        if reentered:
+            _depth[path] += 1
     if reentered:
         try:
             yield
         finally:
             with _guard:
-                _held[path][1] -= 1
+                _depth[path] -= 1
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -70,12 +68,12 @@ def writer_lock(path: Path, purpose: str, wait: float, on_wait=None):
         os.pwrite(fd, f"pid {os.getpid()} ({purpose}) since {dt.datetime.now().astimezone():%Y-%m-%d %H:%M:%S %z}\n"
                   .encode("utf-8"), 0)
         with _guard:
-            _held[path] = [fd, 1]
+            _depth[path] = 1
         try:
             yield
         finally:
             with _guard:
-                del _held[path]
+                del _depth[path]
             os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # releases the flock

@@ -1,7 +1,7 @@
 """How big a delivery may be, and the checks that hold a hostile file to it before memory is spent.
 
 A real quarter stays far below every default (the largest, SRB personnel at ten times today's
-headcount, is about 35 MB and 300,000 rows of 9 columns with cells of under 100 characters).
+headcount, is about 41 MB and 297,000 rows of 9 columns with cells of under 100 characters).
 Anything above is refused with a message instead of being read: a 30 KB workbook that declares
 16,384 x 1,048,576 cells, a zip bomb, a 300 MB cell. What still gets past these checks meets the
 memory and time limits of the reading process (parity/isolation.py).
@@ -24,6 +24,14 @@ class Limits:
     unpacked_ratio: int = 16  # a workbook's XML may be this many times its file size, at most
     memory_bytes: int = 3 * 1024 * MIB  # address space of the reading process
     seconds: float = 600.0  # wall-clock time of the reading process
+
+    def shape_problem(self, file: str, sheet: str | None, rows: int, columns: int, row: int | None = None) -> Problem:
+        """A table of more rows or columns than the limits allow."""
+        return Problem(file=file, sheet=sheet, row=row,
+                       rule="too_many_rows" if rows > self.rows else "too_many_columns",
+                       value=f"{rows:,} rows" if rows > self.rows else f"{columns:,} columns",
+                       expected=f"a table of at most {self.rows:,} rows and {self.cells_per_row} columns",
+                       fix="Export only the agreed table and columns, and deliver it again.")
 
     def too_large(self, file: str, rule: str, value: str, expected: str) -> ReadError:
         return ReadError([Problem(

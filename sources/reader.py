@@ -131,12 +131,8 @@ def _read_csv(name: DeliveryName, limits: Limits) -> ExtractTable:
         try:
             for cells in reader:
                 row = previous_end + 1  # the line where the record starts
-                if len(rows) > limits.rows or len(cells) > limits.cells_per_row:
-                    out.problems.append(Problem(
-                        file=file, row=row, rule="too_many_rows" if len(rows) > limits.rows else "too_many_columns",
-                        value=f"{len(rows):,} rows" if len(rows) > limits.rows else f"{len(cells):,} fields",
-                        expected=f"a table of at most {limits.rows:,} rows and {limits.cells_per_row} columns",
-                        fix="Export only the agreed table and columns, and deliver it again."))
+                if len(rows) > limits.rows or len(cells) > limits.cells_per_row:  # stop before holding more
+                    out.problems.append(limits.shape_problem(file, None, len(rows), len(cells), row))
                     return out
                 rows.append((row, cells))
                 previous_end = reader.line_num
@@ -257,12 +253,9 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
         out.problems.append(problem("empty_table", "a header row", "The table is empty: deliver it with its header row "
                                     "(a header row alone means no events this quarter)."))
         return out
-    if len(rows) > limits.rows + 1 or max(len(cells) for _, cells in rows) > limits.cells_per_row:
-        out.problems.append(problem(
-            "too_many_rows" if len(rows) > limits.rows + 1 else "too_many_columns",
-            f"a table of at most {limits.rows:,} rows and {limits.cells_per_row} columns",
-            "Export only the agreed table and columns, and deliver it again.",
-            value=f"{len(rows) - 1:,} rows x {max(len(cells) for _, cells in rows):,} columns"))
+    widest = max(len(cells) for _, cells in rows)
+    if len(rows) - 1 > limits.rows or widest > limits.cells_per_row:
+        out.problems.append(limits.shape_problem(file, sheet, len(rows) - 1, widest))
         return out
     header_row, header = rows[0]
     columns = _map_header(dialect, out.table, header, header_row, problem, out.problems)
