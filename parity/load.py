@@ -105,7 +105,8 @@ def _load(settings: Settings, say) -> LoadReport:
     ingest = defs.resolve_job_def("ingest")
     failures = []
     tags = {"parity/trigger": "cli", PROCESS_TAG: process_identity()}
-    for country, period in partitions:
+    for i, (country, period) in enumerate(partitions, start=1):
+        say(f"[{i}/{len(partitions)}] {country} {period}: archive, read, check, load")
         result = ingest.execute_in_process(partition_key=partition_key(country, period), instance=instance,
                                            run_config=QUIET_RUN, raise_on_error=False,
                                            tags={**tags, "parity/country": country, "parity/period": period})
@@ -130,6 +131,7 @@ def _load(settings: Settings, say) -> LoadReport:
         # log); on the command line they go to a file, and the summary says where.
         report.transform_log = settings.home / "logs" / f"dbt-build-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
         report.transform_log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        say(f"dbt build (staging, intermediate, marts and their tests), then public.duckdb; log: {report.transform_log}")
         with report.transform_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
             result = defs.resolve_job_def("transform").execute_in_process(
                 instance=instance, run_config=QUIET_RUN, raise_on_error=False, tags=tags)

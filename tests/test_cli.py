@@ -1,4 +1,5 @@
 """The `parity` command line, as a user runs it."""
+import os
 import shutil
 import subprocess
 import sys
@@ -46,11 +47,32 @@ def test_a_full_load_leaves_no_clear_number_in_parity_home(home):
     deliver(home, *sample_files())
     broken = home.inbox / "MNE" / "MNE_2024Q4_personnel.csv"
     broken.write_text(broken.read_text(encoding="utf-8").replace(",Ž,", ",X,", 1), encoding="utf-8")
+    future = home.inbox / "MKD" / "MKD_2031Q1_personnel.csv"
+    future.write_bytes((SAMPLES / "MKD" / "MKD_2024Q4_personnel.csv").read_bytes())
     result = _run("load")
     assert result.returncode == 1 and "REJECTED MNE 2024Q4 personnel" in result.stdout
     assert "found 'X'" in result.stdout and "row " in result.stdout
+    # a rejection is the gate's message and nothing else: no stack trace, no Dagster error, no FAILED run
+    assert "Traceback" not in result.stdout + result.stderr and "DagsterAssetCheckFailedError" not in result.stderr
+    assert "FAILED" not in result.stdout and "[1/8] BIH 2024Q3: archive, read, check, load" in result.stdout
+    assert "dbt build (staging, intermediate, marts and their tests), then public.duckdb; log:" in result.stdout
+    assert "not taken: MKD/MKD_2031Q1_personnel.csv: quarter 2031Q1 has no partition" in result.stdout
     assert any((home.home / "dagster").rglob("*"))
     assert_no_clear_numbers(home)
+    again = _run("load")  # nothing new: what is not taken is listed again
+    assert again.returncode == 0 and "Nothing new in the inboxes." in again.stdout
+    assert "not taken: MKD/MKD_2031Q1_personnel.csv" in again.stdout
+
+
+def test_a_crashed_ingest_exits_non_zero_with_its_reason(home, tmp_path):
+    deliver(home, *sample_files("MNE", "2024Q3"))
+    broken = tmp_path / "parity.toml"
+    broken.write_text("[engineers\n", encoding="utf-8")
+    result = subprocess.run([PARITY, "load"], capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "PARITY_CONFIG": str(broken)})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED ingest MNE 2024Q3: TOMLDecodeError" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 # --- parity check ------------------------------------------------------------------------------
