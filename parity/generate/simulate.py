@@ -12,8 +12,8 @@ from sources.period import Period
 from sources.ranks import ranks_of
 from sources.tables import CODE_LISTS
 
-CATEGORIES = ("officer", "nco", "soldier", "cadet", "civilian")
-OFFICER, NCO, SOLDIER, CADET, CIVILIAN = range(5)
+CATEGORIES = CODE_LISTS["category"]  # a person's category is an index into it
+OFFICER, NCO, SOLDIER, CADET, CIVILIAN = (CATEGORIES.index(c) for c in ("officer", "nco", "soldier", "cadet", "civilian"))
 UNIFORMED = (OFFICER, NCO, SOLDIER)
 SEPARATION_REASONS = {"resignation": 0.33, "contract_end": 0.35, "dismissal": 0.05, "medical": 0.1,
                       "death": 0.02, "other": 0.15}

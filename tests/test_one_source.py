@@ -1,0 +1,126 @@
+"""Each code list has one home, sources/tables.py; the suites, the dbt seeds, tests and variables that
+repeat it are held to it here, so that a change in one place that is not made everywhere fails."""
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sources.dialect import DIALECTS
+from sources.tables import CODE_LISTS, TABLES, UNIFORMED
+
+ROOT = Path(__file__).resolve().parent.parent
+DBT = ROOT / "dbt_project"
+
+
+def _code_list_of(table: str, column: str) -> str | None:
+    for c in TABLES[table].columns:
+        if c.name == column and c.kind == "code":
+            return c.code_list
+    return None
+
+
+def _suite_value_sets():
+    for path in sorted((ROOT / "expectations").glob("*.json")):
+        table = path.stem
+        for entry in json.loads(path.read_text(encoding="utf-8"))["expectations"]:
+            values = entry["kwargs"].get("value_set")
+            column = entry["kwargs"].get("column")
+            # a value set of a delivered column (not of one the gate derives, like in_snapshot)
+            if entry["type"] == "expect_column_values_to_be_in_set" and column in TABLES[table].column_names:
+                yield table, column, values
+
+
+@pytest.mark.parametrize("table,column,values", list(_suite_value_sets()), ids=lambda v: str(v)[:30])
+def test_every_suite_value_set_is_its_code_list(table, column, values):
+    code_list = _code_list_of(table, column)
+    if code_list is None:  # the rank: the suite takes the country's ranks as a parameter
+        assert values == {"$PARAMETER": "ranks"}, f"expectations/{table}.json {column}"
+        return
+    assert sorted(values) == sorted(CODE_LISTS[code_list]), f"expectations/{table}.json {column}"
+
+
+def test_the_suites_check_every_code_column():
+    checked = {(table, column) for table, column, _ in _suite_value_sets()}
+    code_columns = {(t.name, c.name) for t in TABLES.values() for c in t.columns if c.kind == "code"}
+    assert code_columns <= checked, code_columns - checked
+
+
+def _accepted_values():
+    """(model file, column, values) of every dbt accepted_values test on a code column."""
+    for path in sorted((DBT / "models").rglob("*.yml")):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            for column in model.get("columns", []):
+                for test in column.get("data_tests", column.get("tests", [])) or []:
+                    if isinstance(test, dict) and "accepted_values" in test:
+                        spec = test["accepted_values"]
+                        values = spec.get("arguments", spec).get("values")
+                        if column["name"].endswith("_code"):
+                            yield path.name, column["name"], values
+
+
+def test_every_dbt_accepted_values_on_a_code_is_its_code_list():
+    found = list(_accepted_values())
+    assert len(found) >= 5
+    with (DBT / "seeds" / "indicators.csv").open(encoding="utf-8", newline="") as f:
+        indicators = {row["indicator_code"] for row in csv.DictReader(f)}
+    for model, column, values in found:
+        if column == "indicator_code":  # an indicator family's codes: the catalogue's (seed indicators)
+            assert set(values) <= indicators, f"{model}: {set(values) - indicators}"
+            continue
+        if column == "country_code":  # the countries with a dialect
+            assert set(values) == set(DIALECTS), model
+            continue
+        code_list = {"complainant_sex_code": "sex", "complaint_type_code": "type",
+                     "complaint_status_code": "status"}.get(column, column.removesuffix("_code"))
+        assert code_list in CODE_LISTS, f"{model}: {column}"
+        assert sorted(values) == sorted(CODE_LISTS[code_list]), f"{model}: {column}"
+
+
+@pytest.mark.parametrize("seed,code_list", [("sexes", "sex"), ("services", "service"),
+                                            ("command_levels", "command_level")])
+def test_every_code_seed_is_its_code_list(seed, code_list):
+    with (DBT / "seeds" / f"{seed}.csv").open(encoding="utf-8", newline="") as f:
+        codes = [row[f"{code_list}_code"] for row in csv.DictReader(f)]
+    assert sorted(codes) == sorted(CODE_LISTS[code_list])
+
+
+def test_countries_seed_and_ranks_cover_the_dialects():
+    with (DBT / "seeds" / "countries.csv").open(encoding="utf-8", newline="") as f:
+        countries = {row["country_code"]: row for row in csv.DictReader(f) if row["is_region"] == "false"}
+    assert set(countries) == set(DIALECTS)
+    assert all(countries[c]["focal_point_language"] == DIALECTS[c].language for c in DIALECTS)
+    with (DBT / "seeds" / "ranks.csv").open(encoding="utf-8", newline="") as f:
+        ranks = list(csv.DictReader(f))
+    assert {r["country_code"] for r in ranks} == set(DIALECTS)
+    assert {r["category"] for r in ranks} <= set(UNIFORMED) | {"cadet"}
+
+
+def test_dbt_variables_repeat_the_code_lists_faithfully():
+    project = yaml.safe_load((DBT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+    assert project["uniformed_categories"] == list(UNIFORMED)
+    assert set(project["decision_making_levels"]) <= set(CODE_LISTS["command_level"])
+    assert set(project["closed_complaint_statuses"]) <= set(CODE_LISTS["status"])
+    with (DBT / "seeds" / "command_levels.csv").open(encoding="utf-8", newline="") as f:
+        decision = {r["command_level_code"] for r in csv.DictReader(f) if r["is_decision_making"] == "true"}
+    assert decision == set(project["decision_making_levels"])
+
+
+def test_the_generator_draws_only_codes_of_the_code_lists():
+    import importlib
+
+    from parity.generate import calibration as cal
+
+    sim = importlib.import_module("parity.generate.simulate")  # the package exports a function of that name
+
+    assert set(sim.SEPARATION_REASONS) <= set(CODE_LISTS["reason"])
+    assert set(sim.COURSES) <= set(CODE_LISTS["course"])
+    assert set(sim.COMPLAINT_TYPES) <= set(CODE_LISTS["type"])
+    assert set(sim.CLOSED_STATUSES) <= set(CODE_LISTS["status"])
+    assert {level for level, _ in sim.COMMAND_BY_GRADE.values()} <= set(CODE_LISTS["command_level"])
+    assert {o for _, o, _ in cal.MISSIONS} <= set(CODE_LISTS["organization"])
+    for weights in cal.SERVICE_WEIGHTS.values():
+        assert set(weights) <= set(CODE_LISTS["service"])
+    assert set(cal.QUARTERLY_SEPARATION) == set(CODE_LISTS["category"])
+    assert tuple(sim.CATEGORIES[i] for i in sim.UNIFORMED) == UNIFORMED
