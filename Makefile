@@ -7,6 +7,9 @@ PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The dbt manifest the Dagster code location is built from (dbt parse), remade when the project changes.
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f 2>/dev/null)
 
 .PHONY: setup browser demo test dev docs bench lock clean
 
@@ -18,7 +21,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+	$(BIN)/python -m parity.dbt
+
+setup: $(STAMP) $(MANIFEST)
 
 # Debian's Chromium prints the PDF reports and runs the browser tests (Playwright drives it; its own
 # browser download cannot reach the internet here). Installed only when missing.

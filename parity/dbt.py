@@ -7,6 +7,11 @@ from pathlib import Path
 from parity.config import DBT_PROJECT_DIR
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # this environment's dbt, whether or not on PATH
+SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds")  # what the manifest is made of
+
+
+class ManifestMissing(RuntimeError):
+    pass
 
 
 def run_dbt(*args: str, warehouse: Path | None = None, target_path: Path | None = None,
@@ -20,3 +25,9 @@ def run_dbt(*args: str, warehouse: Path | None = None, target_path: Path | None 
     subprocess.run([str(DBT_EXECUTABLE), *args, "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
                     "--profiles-dir", str(DBT_PROJECT_DIR), *elsewhere],
                    check=True, env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL)
+
+
+if __name__ == "__main__":
+    # `make setup`: the manifest the Dagster code location is built from (dbt parse needs no database)
+    run_dbt("parse")
+    print(f"prepared {DBT_PROJECT_DIR / 'target' / 'manifest.json'}")

@@ -13,8 +13,6 @@ import pandas as pd
 from parity.config import PROJECT_DIR
 
 SUITE_DIR = PROJECT_DIR / "expectations"
-# GX would report usage to its servers; parity's machines have no internet and want none.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
 def suite_path(name: str) -> Path:
@@ -26,8 +24,15 @@ def suite_entries(name: str) -> list[dict]:
     return json.loads(suite_path(name).read_text(encoding="utf-8"))["expectations"]
 
 
+def _quiet_gx() -> None:
+    """Before GX is first imported: it would report usage to its servers; parity's machines have no
+    internet and want none."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
 @cache
 def _context():
+    _quiet_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -40,6 +45,7 @@ def _context():
 def load_suite(name: str):
     """The suite as GX holds it. Every entry becomes an expectation or raises: GX itself would drop
     a malformed one silently (tests/test_quality.py counts them)."""
+    _quiet_gx()
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 

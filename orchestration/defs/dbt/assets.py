@@ -6,7 +6,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.defs.dbt.project import dbt_project, ensure_manifest
+from orchestration.defs.dbt.project import dbt_project, prepared_manifest
 from orchestration.pools import DUCKDB_POOL, tag_this_process
 from orchestration.resources import ParityResource
 from parity import warehouse
@@ -20,7 +20,7 @@ class ParityDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if dbt_resource_props["resource_type"] == "model" and len(fqn) > 2 else "reference"
 
 
-@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=ParityDbtTranslator(),
+@dbt_assets(manifest=prepared_manifest(), project=dbt_project, dagster_dbt_translator=ParityDbtTranslator(),
             pool=DUCKDB_POOL)
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, parity: ParityResource):
     tag_this_process(context)
