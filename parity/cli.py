@@ -146,7 +146,8 @@ def cmd_report(args) -> int:
     from parity.config import Config
     from parity.disclosure import DisclosureError
     from parity.reports.build import build_reports
-    from parity.reports.data import AREAS, quarters_with_data
+    from parity.regions import areas
+    from parity.reports.data import quarters_with_data
     from parity.reports.pdf import ChromiumMissing
 
     settings = Settings.from_env()
@@ -156,9 +157,12 @@ def cmd_report(args) -> int:
         print(f"parity report: no indicators for {period or 'any quarter'} in {settings.public_warehouse} "
               f"(quarters with data: {', '.join(quarters) or 'none'}); load and build first", file=sys.stderr)
         return 1
-    areas = (args.country,) if args.country else AREAS
+    if args.country and args.country not in areas():
+        print(f"parity report: unknown area {args.country} (one of {', '.join(areas())})", file=sys.stderr)
+        return 2
+    chosen = (args.country,) if args.country else areas()
     try:
-        built = build_reports(settings, Config.load(), period, areas, pdf=not args.no_pdf)
+        built = build_reports(settings, Config.load(), period, chosen, pdf=not args.no_pdf)
     except (ChromiumMissing, DisclosureError) as e:
         print(f"parity report: {e}", file=sys.stderr)
         return 1
@@ -244,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("report", help="write the quarterly reports (HTML and PDF) per country and for the region")
     p.add_argument("--period", help="the quarter, e.g. 2024Q4 (default: the latest with data)")
-    p.add_argument("--country", choices=["BIH", "MKD", "MNE", "SRB", "WB4"], help="only this country (WB4: the region)")
+    p.add_argument("--country", metavar="AREA", help="only this country or region (WB4: the four countries; "
+                                                     "dbt_project/seeds/region_members.csv)")
     p.add_argument("--no-pdf", action="store_true", help="HTML only (no Chromium needed)")
     p.set_defaults(func=cmd_report)
 

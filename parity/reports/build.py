@@ -6,7 +6,8 @@ from pathlib import Path
 
 from parity import disclosure
 from parity.config import Config, Settings
-from parity.reports.data import AREAS, ReportData, load_report_data
+from parity.regions import areas as all_areas
+from parity.reports.data import ReportData, load_report_data
 from parity.reports.pdf import print_pdf
 from parity.reports.render import render_html
 
@@ -51,6 +52,7 @@ def build_report(settings: Settings, config: Config, area: str, period: str, pdf
     return BuiltReport(area, period, html, pdf_path, data.fingerprint())
 
 
-def build_reports(settings: Settings, config: Config, period: str, areas: tuple[str, ...] = AREAS, pdf: bool = True,
+def build_reports(settings: Settings, config: Config, period: str, areas: tuple[str, ...] | None = None, pdf: bool = True,
                   now: dt.datetime | None = None) -> list[BuiltReport]:
-    return [build_report(settings, config, area, period, pdf, now) for area in areas]
+    """The reports of `areas` (default: every country and region) for `period`."""
+    return [build_report(settings, config, area, period, pdf, now) for area in areas or all_areas()]

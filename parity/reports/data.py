@@ -17,11 +17,9 @@ import duckdb
 from parity import warehouse
 from parity.config import Config, Settings
 from parity.deadlines import due_date, first_accepted_personnel, timeliness
-from sources.dialect import DIALECTS
+from parity.regions import areas, countries_of, regions
 from sources.period import Period
 
-REGION = "WB4"
-AREAS = (*sorted(DIALECTS), REGION)
 HISTORY_QUARTERS = 8  # the time series end at the report's quarter and go back this far
 
 
@@ -111,6 +109,10 @@ class ReportData:
         return [v for v in self.values if v.indicator_code == code and v.breakdown == breakdown
                 and v.country_code == (country or self.area) and v.period == self.period]
 
+    @property
+    def is_region(self) -> bool:
+        return self.area in regions()
+
     def has_data(self) -> bool:
         return any(v.period == self.period and v.country_code == self.area for v in self.values)
 
@@ -163,12 +165,12 @@ def _statuses(settings: Settings, config: Config, countries: tuple[str, ...], na
 
 def load_report_data(settings: Settings, config: Config, area: str, period: str,
                      now: dt.datetime | None = None) -> ReportData:
-    """The data of the report of `area` (a country code or WB4) for quarter `period`."""
-    if area not in AREAS:
-        raise ValueError(f"unknown area {area}: one of {', '.join(AREAS)}")
+    """The data of the report of `area` (a country or a region, parity/regions.py) for quarter `period`."""
+    if area not in areas():
+        raise ValueError(f"unknown area {area}: one of {', '.join(areas())}")
     quarter = Period.parse(period)
     now = now or dt.datetime.now(dt.timezone.utc)
-    countries = tuple(sorted(DIALECTS)) if area == REGION else (area,)
+    countries = countries_of(area)
     periods = history(quarter)
     with duckdb.connect(str(settings.public_warehouse), read_only=True) as public:
         names = dict(public.execute("SELECT country_code, country_name FROM dim_country").fetchall())

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from parity.reports import charts
 from parity.reports.charts import MEN, WOMEN, Bar
-from parity.reports.data import REGION, ReportData, Value
+from parity.reports.data import ReportData, Value
 
 SUPPRESSED = "suppressed"
 NOT_REPORTED = "not reported"
@@ -197,7 +197,7 @@ def complaints(data: ReportData) -> Figure:
 
 
 def countries_compared(data: ReportData) -> Figure:
-    rows = [(data.country_names.get(c, c), data.get("WSHARE_UNIFORMED", country=c)) for c in (*data.countries, REGION)]
+    rows = [(data.country_names.get(c, c), data.get("WSHARE_UNIFORMED", country=c)) for c in (*data.countries, data.area)]
     bars = [_bar(label, v, "#555" if label == data.area_name else WOMEN) for label, v in rows]
     return Figure("countries", "Women among uniformed personnel, by country",
                   charts.bar_chart("countries", "Women's share of uniformed personnel by country, percent", bars,
@@ -208,4 +208,4 @@ def countries_compared(data: ReportData) -> Figure:
 def figures(data: ReportData) -> list[Figure]:
     built = [share_over_time(data), rank_pyramid(data), posts(data), recruitment_funnel(data),
              attrition_and_promotion(data), deployment(data), training(data), complaints(data)]
-    return [countries_compared(data), *built] if data.area == REGION else built
+    return [countries_compared(data), *built] if data.is_region else built

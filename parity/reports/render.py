@@ -4,8 +4,9 @@ from pathlib import Path
 
 import jinja2
 
-from parity.reports.data import REGION, ReportData
+from parity.reports.data import ReportData
 from parity.reports.figures import figures
+from sources.dialect import DIALECTS
 
 TIMELINESS_LABELS = {"on_time": "On time", "late": "Late", "missing": "Missing (overdue)",
                      "awaiting": "Not yet due", "not_watched": "No deadline configured"}
@@ -44,7 +45,8 @@ def title(data: ReportData) -> str:
 
 def render_html(data: ReportData, built_at: dt.datetime) -> str:
     return _environment.get_template("report.html.j2").render(
-        title=title(data), data=data, tables_in_use=tables_in_use, region=REGION, figures=figures(data), sources=sources(data),
-        all_country_names=", ".join(data.country_names[c] for c in sorted(data.country_names) if c != REGION),
+        title=title(data), data=data, tables_in_use=tables_in_use, figures=figures(data), sources=sources(data),
+        all_country_names=", ".join(data.country_names[c] for c in sorted(DIALECTS) if c in data.country_names),
+        member_names=", ".join(data.country_names.get(c, c) for c in data.countries),
         built_at=f"{built_at:%Y-%m-%d %H:%M} UTC", fingerprint=data.fingerprint(),
         timeliness_labels=TIMELINESS_LABELS, quality_labels=QUALITY_LABELS, unit_labels=UNIT_LABELS)

@@ -1,8 +1,9 @@
 -- What every (country, quarter) partition is built from: the registry ids of the accepted tables it
 -- reads, combined into one fingerprint per family of models. A fingerprint is NULL where the family
 -- has nothing to build; it changes whenever a table the family reads is accepted in a new version
--- (or reported for the first time). The WB4 rows fingerprint the region's quarter: the indicator
--- inputs of all four countries. See macros/partitions/ledger.sql for how models use them.
+-- (or reported for the first time). A region's rows (WB4) fingerprint its quarter: the indicator
+-- inputs of its member countries (seed region_members). See macros/partitions/ledger.sql for how
+-- models use them.
 with current_tables as (
 
     select country_code, period, table_name, submission_table_id
@@ -82,11 +83,11 @@ countries as (
 
 regional as (
 
-    -- WB4: a quarter's regional rows read the indicator partitions of all four countries
+    -- a region's quarter reads the indicator partitions of its member countries
     select
-        'WB4' as country_code,
-        period,
-        min(period_index) as period_index,
+        m.region_code as country_code,
+        c.period,
+        min(c.period_index) as period_index,
         {%- for table in ['personnel', 'previous_personnel', 'recruitment', 'separations', 'deployments', 'trainings', 'complaints'] %}
         cast(null as {{ dbt.type_bigint() }}) as {{ table }}_id,
         {%- endfor %}
@@ -95,11 +96,12 @@ regional as (
                            'training_indicators', 'complaint_indicators'] %}
         cast(null as {{ dbt.type_string() }}) as {{ family }}_fingerprint,
         {%- endfor %}
-        {{ dbt.listagg(dbt.concat(['country_code', "':'", 'indicators_fingerprint']), "' '", 'order by country_code') }}
+        {{ dbt.listagg(dbt.concat(['c.country_code', "':'", 'c.indicators_fingerprint']), "' '", 'order by c.country_code') }}
             as indicators_fingerprint
-    from countries
-    where indicators_fingerprint is not null
-    group by period
+    from countries as c
+    inner join {{ ref('region_members') }} as m on m.country_code = c.country_code
+    where c.indicators_fingerprint is not null
+    group by m.region_code, c.period
 
 ),
 

@@ -1,26 +1,21 @@
 -- The published indicator table for authorised users: every indicator of every country and quarter
--- with accepted personnel, every breakdown, and the WB4 regional rows. Grain: (indicator_code,
--- country_code, period, breakdown, breakdown_value). See docs/decisions.md (Marts and indicators).
+-- with accepted personnel, every breakdown, and the rows of each region (seed region_members; WB4:
+-- the four countries of the spec). Grain: (indicator_code, country_code, period, breakdown,
+-- breakdown_value). See docs/decisions.md (Marts and indicators).
 -- depends_on: {{ ref('int_partition_inputs') }}
 {{ config(contract={'enforced': true}, **partitioned_incremental('indicators_fingerprint')) }}
 {%- set partitions = partitions_to_build('indicators_fingerprint') %}
 {%- set families = ['ind_workforce', 'ind_recruitment', 'ind_turnover', 'ind_deployment', 'ind_training',
                     'ind_complaints'] %}
-{#- a country's partitions read its own rows; a WB4 partition reads all four countries of its quarter #}
-{%- set country_partitions, regional_partitions = none, none %}
-{%- if partitions is not none %}
-    {%- set country_partitions, regional_partitions = [], [] %}
-    {%- for partition in partitions %}
-        {%- do (regional_partitions if partition[0] == 'WB4' else country_partitions).append(partition) %}
-    {%- endfor %}
-{%- endif %}
 
 with family_rows as (
 
+    {#- a country's partition reads its own rows, a region's every member of its quarter: read the
+        quarters being built, keep each kind of row for the partitions it belongs to below #}
     {%- for family in families %}
     select country_code, period, indicator_code, breakdown, breakdown_value, numerator, denominator
     from {{ ref(family) }}
-    where {{ partition_filter(country_partitions) }} or {{ partition_filter(regional_partitions, any_country=true) }}
+    where {{ partition_filter(partitions, any_country=true) }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
@@ -28,32 +23,43 @@ with family_rows as (
 
 country_rows as (
 
-    select * from family_rows where {{ partition_filter(country_partitions) }}
+    select * from family_rows where {{ partition_filter(partitions) }}
+
+),
+
+regions as (
+
+    select region_code, count(*) as members
+    from {{ ref('region_members') }}
+    group by region_code
 
 ),
 
 regional_inputs as (
 
-    select * from family_rows where {{ partition_filter(regional_partitions, any_country=true) }}
+    select m.region_code, f.*
+    from family_rows as f
+    inner join {{ ref('region_members') }} as m on m.country_code = f.country_code
 
 ),
 
--- a regional row exists only where all four countries have the indicator's total row
+-- a region's row exists only where every member country has the indicator's total row
 complete_quarters as (
 
-    select period, indicator_code
-    from regional_inputs
-    where breakdown = 'total'
-    group by period, indicator_code
-    having count(distinct country_code) = 4
+    select i.region_code, i.period, i.indicator_code
+    from regional_inputs as i
+    inner join regions as g on g.region_code = i.region_code
+    where i.breakdown = 'total'
+    group by i.region_code, i.period, i.indicator_code
+    having count(distinct i.country_code) = max(g.members)
 
 ),
 
 regional_rows as (
 
-    -- sums over the countries; a country without a breakdown value counts 0
+    -- sums over the members; a member without a breakdown value counts 0
     select
-        'WB4' as country_code,
+        i.region_code as country_code,
         i.period,
         i.indicator_code,
         i.breakdown,
@@ -61,8 +67,9 @@ regional_rows as (
         sum(i.numerator) as numerator,
         sum(i.denominator) as denominator
     from regional_inputs as i
-    inner join complete_quarters as c on c.period = i.period and c.indicator_code = i.indicator_code
-    group by i.period, i.indicator_code, i.breakdown, i.breakdown_value
+    inner join complete_quarters as c
+        on c.region_code = i.region_code and c.period = i.period and c.indicator_code = i.indicator_code
+    group by i.region_code, i.period, i.indicator_code, i.breakdown, i.breakdown_value
 
 ),
 
@@ -70,7 +77,7 @@ all_rows as (
 
     select * from country_rows
     union all
-    select * from regional_rows
+    select * from regional_rows where {{ partition_filter(partitions) }}
 
 )
 

@@ -1,4 +1,4 @@
-"""The quarterly reports as assets, one partition per (area, quarter): the four countries and WB4."""
+"""The quarterly reports as assets, one partition per (area, quarter): every country and region."""
 import dagster as dg
 
 from orchestration.defs.public.assets import public_warehouse
@@ -6,13 +6,13 @@ from orchestration.partitions import QUARTER, QUARTER_KEYS
 from orchestration.pools import DUCKDB_POOL, tag_this_process
 from orchestration.resources import ParityResource
 from parity.config import Config
+from parity.regions import areas
 from parity.reports.build import build_report
-from parity.reports.data import AREAS
 
 AREA = "area"
 REPORTS_JOB = "reports"
 report_partitions = dg.MultiPartitionsDefinition({
-    AREA: dg.StaticPartitionsDefinition(list(AREAS)),
+    AREA: dg.StaticPartitionsDefinition(list(areas())),
     QUARTER: dg.StaticPartitionsDefinition(QUARTER_KEYS),
 })
 

@@ -8,7 +8,8 @@ import duckdb
 from orchestration.defs.reports.assets import REPORTS_JOB, report_partition_key
 from orchestration.resources import ParityResource
 from parity.config import Config
-from parity.reports.data import AREAS, load_report_data, quarters_with_data
+from parity.regions import areas
+from parity.reports.data import load_report_data, quarters_with_data
 
 CHECK_SECONDS = 600
 
@@ -17,7 +18,7 @@ def report_fingerprints(settings, config: Config) -> dict[str, str]:
     """{'<area>|<quarter>': fingerprint} of every report that has data to show."""
     fingerprints = {}
     for period in quarters_with_data(settings):
-        for area in AREAS:
+        for area in areas():
             data = load_report_data(settings, config, area, period)
             if data.has_data():
                 fingerprints[f"{area}|{period}"] = data.fingerprint()
