@@ -2,6 +2,8 @@
 repeat it are held to it here, so that a change in one place that is not made everywhere fails."""
 import csv
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,30 @@ def test_the_generator_draws_only_codes_of_the_code_lists():
         assert set(weights) <= set(CODE_LISTS["service"])
     assert set(cal.QUARTERLY_SEPARATION) == set(CODE_LISTS["category"])
     assert tuple(sim.CATEGORIES[i] for i in sim.UNIFORMED) == UNIFORMED
+
+
+def test_quarter_arithmetic_agrees_in_python_jinja_and_sql(tmp_path):
+    """sources/period.py is the rule; dbt's macros (SQL period_index, period_first_day, period_last_day,
+    Jinja shift_period) must say the same of every quarter parity partitions, through a year's turn."""
+    from parity.dbt import DBT_EXECUTABLE
+    from sources.period import Period
+
+    quarters = Period.range("2015Q1:2027Q4")
+    selects = [f"select '{q}' as period, {{{{ period_index(\"'{q}'\") }}}} as idx, "
+               f"{{{{ period_first_day(\"'{q}'\") }}}} as first_day, {{{{ period_last_day(\"'{q}'\") }}}} as last_day, "
+               f"'{{{{ shift_period('{q}', -1) }}}}' as previous, '{{{{ shift_period('{q}', 4) }}}}' as next_year"
+               for q in quarters]
+    result = subprocess.run(
+        [str(DBT_EXECUTABLE), "show", "--quiet", "--inline", " union all ".join(selects), "--output", "json",
+         "--limit", str(len(quarters)), "--project-dir", str(DBT), "--profiles-dir", str(DBT),
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        capture_output=True, text=True, cwd=DBT, timeout=300,
+        env={**os.environ, "PARITY_WAREHOUSE": str(tmp_path / "w.duckdb")})
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {r["period"]: r for r in json.loads(result.stdout)["show"]}
+    assert len(rows) == len(quarters)
+    for q in quarters:
+        row = rows[str(q)]
+        assert row["idx"] == q.year * 4 + q.quarter - 1
+        assert (row["first_day"], row["last_day"]) == (q.first_day.isoformat(), q.last_day.isoformat())
+        assert row["previous"] == str(q.previous()) and row["next_year"] == str(q.next().next().next().next())
