@@ -1,5 +1,6 @@
 """The `parity` command line."""
 import argparse
+import dataclasses
 import os
 import shutil
 import signal
@@ -24,9 +25,10 @@ def cmd_generate(args) -> int:
 def cmd_load(args) -> int:
     from parity.load import load, print_report
 
+    settings = Settings.from_env()
     if args.inbox:
-        os.environ["PARITY_INBOX"] = str(Path(args.inbox).resolve())
-    report = load(Settings.from_env())
+        settings = dataclasses.replace(settings, inbox_dir=Path(args.inbox).resolve())
+    report = load(settings)
     print_report(report)
     return load_status(report)
 
@@ -42,10 +44,7 @@ def cmd_check(args) -> int:
     from parity.quality.report import render_html, render_text
     from sources.dialect import DIALECTS
 
-    home = None
-    if args.home:
-        os.environ["PARITY_HOME"] = str(Path(args.home).resolve())
-        home = Settings.from_env()
+    home = dataclasses.replace(Settings.from_env(), home=Path(args.home).resolve()) if args.home else None
     config = Config.load()
     versions = check_files([Path(f) for f in args.files], country=args.country, period=args.period, home=home,
                            config=config)

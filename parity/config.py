@@ -21,6 +21,7 @@ class Settings:
     lock_wait: float = 600.0  # how long a writer waits for another to finish (parity/lock.py)
     busy_wait: float = 30.0  # how long anyone waits for a DuckDB file another process holds open
     limits: Limits = field(default_factory=Limits)  # what a delivered file may be (sources/limits.py)
+    inbox_dir: Path | None = None  # a MoD drop folder elsewhere (a shared mount) instead of $PARITY_HOME/inbox
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -40,12 +41,12 @@ class Settings:
                 memory_bytes=int(float(env("PARITY_READ_MEMORY_MB", default.memory_bytes / MIB)) * MIB),
                 seconds=float(env("PARITY_READ_SECONDS", default.seconds)),
             ),
+            inbox_dir=Path(env("PARITY_INBOX")).resolve() if env("PARITY_INBOX") else None,
         )
 
     @property
     def inbox(self) -> Path:
-        # a MoD drop folder elsewhere (a shared mount) can replace $PARITY_HOME/inbox
-        return Path(os.environ["PARITY_INBOX"]).resolve() if os.environ.get("PARITY_INBOX") else self.home / "inbox"
+        return self.inbox_dir or self.home / "inbox"
 
     @property
     def archive(self) -> Path:

@@ -23,7 +23,7 @@ LOAD_LOCK = "load.lock"
 
 # Dagster's console log would print each rejection's DagsterAssetCheckFailedError with its stack trace;
 # the summary below says what happened (the UI keeps every event).
-QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+QUIET_LOG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass
@@ -91,6 +91,9 @@ def _load(settings: Settings, say) -> LoadReport:
     from orchestration.instance import prepare_dagster_home
     from orchestration.partitions import partition_key
     from orchestration.pools import PROCESS_TAG, free_dead_slots, process_identity
+    from orchestration.resources import parity_run_config
+
+    run_config = {**QUIET_LOG, **parity_run_config(settings)}  # these settings, not the environment's
 
     key = load_key(settings)  # no key: refused before anything is written
     prepare_dagster_home(settings)
@@ -108,7 +111,7 @@ def _load(settings: Settings, say) -> LoadReport:
     for i, (country, period) in enumerate(partitions, start=1):
         say(f"[{i}/{len(partitions)}] {country} {period}: archive, read, check, load")
         result = ingest.execute_in_process(partition_key=partition_key(country, period), instance=instance,
-                                           run_config=QUIET_RUN, raise_on_error=False,
+                                           run_config=run_config, raise_on_error=False,
                                            tags={**tags, "parity/country": country, "parity/period": period})
         failures += [f"ingest {country} {period}: {error}" for error in run_errors(result)]
     with warehouse.connect(settings.warehouse, read_only=True, wait=settings.busy_wait) as con:
@@ -134,7 +137,7 @@ def _load(settings: Settings, say) -> LoadReport:
         say(f"dbt build (staging, intermediate, marts and their tests), then public.duckdb; log: {report.transform_log}")
         with report.transform_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
             result = defs.resolve_job_def("transform").execute_in_process(
-                instance=instance, run_config=QUIET_RUN, raise_on_error=False, tags=tags)
+                instance=instance, run_config=run_config, raise_on_error=False, tags=tags)
         report.transform_ok = result.success
         report.failures += [f"transform: {error}" for error in run_errors(result)]
     return report
