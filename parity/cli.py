@@ -64,11 +64,8 @@ def cmd_check(args) -> int:
 def cmd_init_key(args) -> int:
     from parity.pseudonym import create_key_file
 
-    from parity.warehouse import has_data
-
     settings = Settings.from_env()
-    created = create_key_file(settings, has_data(settings.warehouse, settings.busy_wait))
-    print(f"wrote {settings.key_file}" if created else "a pseudonymisation key is configured already")
+    print(f"wrote {settings.key_file}" if create_key_file(settings) else "a pseudonymisation key is configured already")
     return 0
 
 
@@ -79,10 +76,8 @@ def cmd_demo(args) -> int:
     from sources.dialect import DIALECTS
     from sources.period import Period
 
-    from parity.warehouse import has_data
-
     settings = Settings.from_env()
-    if create_key_file(settings, has_data(settings.warehouse, settings.busy_wait)):
+    if create_key_file(settings):
         print(f"created a local pseudonymisation key: {settings.key_file} (set PARITY_PSEUDONYM_KEY in production)")
     if not any(settings.inbox.glob("*/*")):
         print(f"generating {DEMO_QUARTERS} for {', '.join(sorted(DIALECTS))} at scale 1.0 into {settings.inbox}")

@@ -69,13 +69,15 @@ def load_key(settings: Settings) -> bytes:
     )
 
 
-def create_key_file(settings: Settings, warehouse_has_data: bool) -> bool:
+def create_key_file(settings: Settings) -> bool:
     """Write a random key file unless a key is configured already; True if one was written. The file
     is its owner's only from its creation. Never once the warehouse holds data: that data was
     pseudonymised with a key that is missing, and a new one would not be it."""
+    from parity.warehouse import has_data
+
     if os.environ.get(KEY_ENV) or settings.key_file.exists():
         return False
-    if warehouse_has_data:
+    if has_data(settings.warehouse, settings.busy_wait):
         raise MissingKey(
             f"No pseudonymisation key, and the warehouse {settings.warehouse} already holds data pseudonymised "
             f"with one. Restore that key ({KEY_ENV} or the key file {settings.key_file}); a new key is not "

@@ -212,11 +212,11 @@ def test_the_key_file_is_owner_only_from_its_creation(home, monkeypatch):
     monkeypatch.delenv("PARITY_PSEUDONYM_KEY")
     old = os.umask(0)  # whatever the umask: the file is created 0600
     try:
-        assert create_key_file(home, warehouse_has_data=False)
+        assert create_key_file(home)
     finally:
         os.umask(old)
     assert stat.S_IMODE(home.key_file.stat().st_mode) == 0o600
-    assert not create_key_file(home, warehouse_has_data=True)  # there is one already: kept as it is
+    assert not create_key_file(home)  # there is one already: kept as it is
 
 
 def test_a_file_still_being_written_waits_for_the_settle_time(home, monkeypatch):

@@ -52,7 +52,8 @@ print("\n".join(found))
 
 
 def test_importing_every_module_with_an_empty_environment_does_no_io(tmp_path):
-    result = subprocess.run([sys.executable, "-c", PROBE, str(ROOT)], env={}, cwd=tmp_path, capture_output=True,
+    # -B: no bytecode written (the project's __pycache__ would be a write of ours, into the repository)
+    result = subprocess.run([sys.executable, "-B", "-c", PROBE, str(ROOT)], env={}, cwd=tmp_path, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     count, *found = result.stdout.strip().split("\n")
