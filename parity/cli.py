@@ -275,10 +275,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Expected conditions: the message says what is wrong and what to do; a stack trace would add nothing.
+# EXIT_REFUSED: a setting or the key is not usable, nothing was done.
 EXIT_REFUSED, EXIT_BUSY, EXIT_INTERRUPTED = 2, 75, 130
 
 
 def run(args) -> int:
+    from parity.config import SettingsError
     from parity.lock import WarehouseBusy
     from parity.private import owner_only
     from parity.pseudonym import KeyMismatch, MissingKey
@@ -288,7 +290,7 @@ def run(args) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return args.func(args)
-    except (MissingKey, KeyMismatch) as e:
+    except (MissingKey, KeyMismatch, SettingsError) as e:
         print(f"parity {args.command}: {e}", file=sys.stderr)
         return EXIT_REFUSED
     except WarehouseBusy as e:

@@ -6,11 +6,29 @@ public.duckdb (the analysts' copy of the public side), dagster/ and logs/.
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sources.limits import MIB, Limits
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
+
+
+class SettingsError(ValueError):
+    """A setting of the environment that cannot be used: the message names the variable."""
+
+
+def _number(name: str, default: float, unit: str) -> float:
+    text = os.environ.get(name)
+    if text is None or text == "":
+        return float(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise SettingsError(f"{name}: {text!r} is not a number of {unit} (0 or more; default {default:g})")
+    return value
 
 
 @dataclass(frozen=True)
@@ -25,21 +43,27 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
+        """The settings the environment gives; SettingsError names a variable that is not usable."""
         env = os.environ.get
         default = Limits()
+        timezone = env("PARITY_TIMEZONE", cls.timezone)
+        try:
+            ZoneInfo(timezone)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise SettingsError(f"PARITY_TIMEZONE: {timezone!r} is no time zone (e.g. Europe/Belgrade)") from None
         return cls(
             home=Path(env("PARITY_HOME", "data")).resolve(),
-            timezone=env("PARITY_TIMEZONE", cls.timezone),
-            settle_seconds=float(env("PARITY_SETTLE_SECONDS", cls.settle_seconds)),
-            lock_wait=float(env("PARITY_LOCK_WAIT", cls.lock_wait)),
-            busy_wait=float(env("PARITY_BUSY_WAIT", cls.busy_wait)),
+            timezone=timezone,
+            settle_seconds=_number("PARITY_SETTLE_SECONDS", cls.settle_seconds, "seconds"),
+            lock_wait=_number("PARITY_LOCK_WAIT", cls.lock_wait, "seconds"),
+            busy_wait=_number("PARITY_BUSY_WAIT", cls.busy_wait, "seconds"),
             limits=Limits(
-                file_bytes=int(float(env("PARITY_MAX_FILE_MB", default.file_bytes / MIB)) * MIB),
-                rows=int(env("PARITY_MAX_ROWS", default.rows)),
-                cells_per_row=int(env("PARITY_MAX_COLUMNS", default.cells_per_row)),
-                cell_chars=int(env("PARITY_MAX_CELL_CHARS", default.cell_chars)),
-                memory_bytes=int(float(env("PARITY_READ_MEMORY_MB", default.memory_bytes / MIB)) * MIB),
-                seconds=float(env("PARITY_READ_SECONDS", default.seconds)),
+                file_bytes=int(_number("PARITY_MAX_FILE_MB", default.file_bytes / MIB, "megabytes") * MIB),
+                rows=int(_number("PARITY_MAX_ROWS", default.rows, "rows")),
+                cells_per_row=int(_number("PARITY_MAX_COLUMNS", default.cells_per_row, "columns")),
+                cell_chars=int(_number("PARITY_MAX_CELL_CHARS", default.cell_chars, "characters")),
+                memory_bytes=int(_number("PARITY_READ_MEMORY_MB", default.memory_bytes / MIB, "megabytes") * MIB),
+                seconds=_number("PARITY_READ_SECONDS", default.seconds, "seconds"),
             ),
             inbox_dir=Path(env("PARITY_INBOX")).resolve() if env("PARITY_INBOX") else None,
         )

@@ -283,3 +283,17 @@ def test_a_read_only_open_waits_then_refuses_with_a_message(home):
     finally:
         holder.stdin.close()
         holder.wait()
+
+
+@pytest.mark.parametrize("name,value,says", [("PARITY_LOCK_WAIT", "ten", "'ten' is not a number of seconds"),
+                                             ("PARITY_MAX_FILE_MB", "-5", "'-5' is not a number of megabytes"),
+                                             ("PARITY_TIMEZONE", "Europe/Nowhere", "is no time zone")])
+def test_an_unusable_setting_is_named_and_nothing_runs(name, value, says, home, monkeypatch, capsys):
+    from parity.cli import main
+
+    deliver(home, *sample_files("MNE", "2024Q3"))
+    monkeypatch.setenv(name, value)
+    assert main(["load"]) == 2
+    err = capsys.readouterr().err
+    assert f"parity load: {name}: " in err and says in err and "Traceback" not in err
+    assert not home.warehouse.exists()
