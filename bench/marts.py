@@ -68,7 +68,7 @@ def dbt_build(settings: Settings, *args: str) -> dict:
     (the rest is dbt's start-up, parsing and hooks)."""
     target = settings.home / "dbt-target"
     start = time.perf_counter()
-    run_dbt("build", *args, warehouse=settings.warehouse, target_path=target)
+    run_dbt("build", *args, warehouse=settings.warehouse, target_path=target, settings=settings)
     wall = time.perf_counter() - start
     results = json.loads((target / "run_results.json").read_text())["results"]
     spent = {"model": 0.0, "test": 0.0}

@@ -15,7 +15,7 @@ from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.schedules import quarterly_chase
 from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.defs.public.assets import public_warehouse
-from orchestration.defs.public.publish import PUBLISH_URL, PublishTarget, postgres_publication, publish_after_refresh, publish_job
+from orchestration.defs.public.publish import PublishTarget, postgres_publication, publish_after_refresh, publish_job
 from orchestration.defs.reports.assets import quarterly_reports, reports_job
 from orchestration.defs.reports.sensors import reports_when_changed
 from orchestration.jobs import ingest_job, transform_job
@@ -30,5 +30,5 @@ defs = dg.Definitions(
     resources={"parity": ParityResource(), "dbt": DbtCliResource(
         project_dir=dbt_project,
         dbt_executable=str(DBT_EXECUTABLE),
-    ), "publish_target": PublishTarget(url=dg.EnvVar(PUBLISH_URL))},
+    ), "publish_target": PublishTarget()},
 )

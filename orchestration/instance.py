@@ -1,5 +1,4 @@
-"""The Dagster instance of parity: $PARITY_HOME/dagster, with its dagster.yaml."""
-import os
+"""The Dagster instance of parity: $PARITY_HOME/dagster (or DAGSTER_HOME), with its dagster.yaml."""
 from pathlib import Path
 
 from parity.config import Settings
@@ -19,11 +18,11 @@ concurrency:
 
 
 def prepare_dagster_home(settings: Settings) -> Path:
-    """Create DAGSTER_HOME (unless one is set) with parity's dagster.yaml, and point to it."""
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home)
+    """Create the Dagster home with parity's dagster.yaml unless it has one; returns it (for
+    DagsterInstance.from_config, or as DAGSTER_HOME of a `dagster dev` process)."""
+    home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML, encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)
     return home

@@ -5,7 +5,6 @@ Without a warehouse it checks what the files alone can show; given one (`--home`
 cross-quarter checks too, reading it read-only with the warehouse's own pseudonymisation key.
 """
 import contextlib
-import datetime as dt
 import itertools
 import secrets
 from pathlib import Path
@@ -21,13 +20,15 @@ from sources.errors import Problem
 
 
 def check_files(paths: list[Path], *, country: str | None = None, period: str | None = None,
-                home: Settings | None = None, now: dt.datetime | None = None,
+                settings: Settings, with_warehouse: bool = False,
                 config: Config | None = None) -> list[SubmissionVersion]:
-    """One report per (country, quarter) among `paths`, as the warehouse would write it."""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    config = config or Config.load()
-    timezone = home.timezone if home else Settings.timezone
-    limits = (home or Settings.from_env()).limits
+    """One report per (country, quarter) among `paths`, as the warehouse would write it; compared
+    with what the warehouse of `settings` holds when `with_warehouse`."""
+    now = settings.clock.now()
+    config = config or settings.config()
+    timezone = settings.timezone
+    limits = settings.limits
+    home = settings if with_warehouse else None
     checked: list[tuple[str, str, TableResult, list[str]]] = []  # (country, period, result, skipped)
     tables = []
     for path in paths:

@@ -1,4 +1,7 @@
-"""Where parity keeps its data and how it is tuned, from the environment.
+"""Where parity keeps its data and how it is tuned: one Settings, read from the environment once
+(`Settings.from_env()`, validated: SettingsError names the variable and what it must be), and the
+deployment's configuration file config/parity.toml (or PARITY_CONFIG: focal points, quality
+thresholds). Nothing else in parity reads the environment for a setting.
 
 PARITY_HOME (default ./data) holds inbox/<CC>/ (or PARITY_INBOX), archive/, warehouse.duckdb (restricted),
 public.duckdb (the analysts' copy of the public side), dagster/ and logs/.
@@ -8,14 +11,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from parity.clock import Clock
 from sources.limits import MIB, Limits
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
+DEFAULT_CONFIG = PROJECT_DIR / "config" / "parity.toml"
 
 
 class SettingsError(ValueError):
     """A setting of the environment that cannot be used: the message names the variable."""
+
+
+def _whole(name: str, default: int, unit: str) -> int:
+    value = _number(name, default, unit)
+    if value != int(value):
+        raise SettingsError(f"{name}: {os.environ[name]!r} is not a whole number of {unit} (default {default})")
+    return int(value)
 
 
 def _number(name: str, default: float, unit: str) -> float:
@@ -31,6 +43,36 @@ def _number(name: str, default: float, unit: str) -> float:
     return value
 
 
+def _flag(name: str) -> bool:
+    text = os.environ.get(name, "0")
+    if text not in ("0", "1", ""):
+        raise SettingsError(f"{name}: {text!r} must be 1 (yes) or 0 (no)")
+    return text == "1"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The SMTP server the outbox sends through (parity/alerts/outbox.py); no host: messages wait."""
+    host: str | None = None
+    port: int = 25
+    starttls: bool = False
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str = "parity@localhost"
+    timeout: float = 120.0
+    allow_plain_login: bool = False
+
+    @classmethod
+    def from_env(cls) -> "SmtpSettings":
+        env = os.environ.get
+        return cls(host=env("PARITY_SMTP_HOST") or None,
+                   port=int(_number("PARITY_SMTP_PORT", cls.port, "a TCP port")),
+                   starttls=_flag("PARITY_SMTP_STARTTLS"), user=env("PARITY_SMTP_USER") or None,
+                   password=env("PARITY_SMTP_PASSWORD") or None, sender=env("PARITY_SMTP_FROM") or cls.sender,
+                   timeout=_number("PARITY_SMTP_TIMEOUT", cls.timeout, "seconds"),
+                   allow_plain_login=_flag("PARITY_SMTP_ALLOW_PLAIN_LOGIN"))
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -40,6 +82,17 @@ class Settings:
     busy_wait: float = 30.0  # how long anyone waits for a DuckDB file another process holds open
     limits: Limits = field(default_factory=Limits)  # what a delivered file may be (sources/limits.py)
     inbox_dir: Path | None = None  # a MoD drop folder elsewhere (a shared mount) instead of $PARITY_HOME/inbox
+    # disclosure control: a published count of 1..threshold persons is confidential (dbt var disclosure_threshold)
+    disclosure_threshold: int = 2
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    chromium: str | None = None  # the browser that prints PDF reports; None: found on PATH
+    publish_url: str | None = field(default=None, repr=False)  # PostgreSQL of `parity publish` (may hold a password)
+    dagster_url: str = ""  # the Dagster UI, linked from the engineers' failure e-mails
+    config_path: Path = field(default_factory=lambda: DEFAULT_CONFIG)
+    pseudonym_key: str | None = field(default=None, repr=False)  # PARITY_PSEUDONYM_KEY: from a secret store
+    key_file_path: Path | None = None  # else this file (default $PARITY_HOME/pseudonym.key)
+    dagster_home_dir: Path | None = None  # DAGSTER_HOME, else $PARITY_HOME/dagster
+    clock: Clock = field(default_factory=Clock)  # the real time; only code sets it (parity/clock.py)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -66,6 +119,15 @@ class Settings:
                 seconds=_number("PARITY_READ_SECONDS", default.seconds, "seconds"),
             ),
             inbox_dir=Path(env("PARITY_INBOX")).resolve() if env("PARITY_INBOX") else None,
+            disclosure_threshold=_whole("PARITY_DISCLOSURE_THRESHOLD", cls.disclosure_threshold, "persons"),
+            smtp=SmtpSettings.from_env(),
+            chromium=env("PARITY_CHROMIUM") or None,
+            publish_url=env("PARITY_PUBLISH_URL") or None,
+            dagster_url=env("PARITY_DAGSTER_URL", ""),
+            config_path=Path(env("PARITY_CONFIG")).resolve() if env("PARITY_CONFIG") else DEFAULT_CONFIG,
+            pseudonym_key=env("PARITY_PSEUDONYM_KEY") or None,
+            key_file_path=Path(env("PARITY_PSEUDONYM_KEY_FILE")).resolve() if env("PARITY_PSEUDONYM_KEY_FILE") else None,
+            dagster_home_dir=Path(env("DAGSTER_HOME")).resolve() if env("DAGSTER_HOME") else None,
         )
 
     @property
@@ -92,14 +154,15 @@ class Settings:
 
     @property
     def dagster_home(self) -> Path:
-        return self.home / "dagster"
+        return self.dagster_home_dir or self.home / "dagster"
 
     @property
     def key_file(self) -> Path:
-        return Path(os.environ.get("PARITY_PSEUDONYM_KEY_FILE", self.home / "pseudonym.key"))
+        return self.key_file_path or self.home / "pseudonym.key"
 
+    def config(self) -> "Config":
+        return Config.load(self.config_path)
 
-DEFAULT_CONFIG = PROJECT_DIR / "config" / "parity.toml"
 
 
 @dataclass(frozen=True)
@@ -129,17 +192,16 @@ class QualityThresholds:
 
 @dataclass(frozen=True)
 class Config:
-    """config/parity.toml, or the file PARITY_CONFIG names."""
+    """config/parity.toml, or the file PARITY_CONFIG names (Settings.config())."""
     focal_points: dict[str, FocalPoint]
     engineers_email: str
     engineers_name: str
     quality: QualityThresholds
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "Config":
+    def load(cls, path: Path = DEFAULT_CONFIG) -> "Config":
         import tomllib
 
-        path = path or Path(os.environ.get("PARITY_CONFIG") or DEFAULT_CONFIG)
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         return cls(
             focal_points={cc: FocalPoint(country=cc, **v) for cc, v in raw["countries"].items()},

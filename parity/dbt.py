@@ -1,33 +1,91 @@
-"""Running this project's dbt in a child process, on the DuckDB warehouse or another target."""
+"""Running this project's dbt in a child process, on the DuckDB warehouse or a PostgreSQL database.
+
+dbt gets its settings from parity, never from parity's environment: each invocation writes its own
+profiles.yml into a private temporary folder (the warehouse file, or the PostgreSQL server), and the
+project variables parity decides (`--vars`). dbt_project/profiles.yml is only for running dbt by
+hand (`make docs`, a developer's `dbt show`).
+"""
+import json
 import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from parity.config import DBT_PROJECT_DIR
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # this environment's dbt, whether or not on PATH
 SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds")  # what the manifest is made of
+PROFILE = "parity"  # dbt_project.yml's profile
+# dbt keeps variables named DBT_ENV_SECRET_* out of its logs and artefacts
+PASSWORD_VARIABLE = "DBT_ENV_SECRET_PARITY_PG_PASSWORD"
 
 
 class ManifestMissing(RuntimeError):
     pass
 
 
-def run_dbt(*args: str, warehouse: Path | None = None, target_path: Path | None = None,
-            env: dict[str, str] | None = None) -> None:
-    """dbt on this project, quietly; raises if it fails. `warehouse` is the DuckDB file of the default
-    target; `env` adds variables (the `postgres` target's connection, see parity.postgres).
+def duckdb_output(warehouse: Path) -> dict:
+    # one thread: DuckDB has one writer, and the models' own queries use every core
+    return {"type": "duckdb", "path": str(Path(warehouse).resolve()), "threads": 1}
+
+
+def postgres_output(url: str) -> tuple[dict, dict[str, str]]:
+    """dbt's `postgres` output for a postgresql:// URL, and the password as a secret variable. A
+    socket directory given as ?host=/path (libpq's spelling) is passed on as the host."""
+    from parity.postgres import parse_url
+
+    parsed = parse_url(url)
+    host = parsed.query.get("host") or parsed.host or "127.0.0.1"
+    output = {"type": "postgres", "host": host if isinstance(host, str) else host[0], "port": parsed.port or 5432,
+              "user": parsed.username or "postgres", "dbname": parsed.database or "postgres", "schema": "public",
+              "threads": 2, "password": "{{ env_var('" + PASSWORD_VARIABLE + "', '') }}"}
+    return output, {PASSWORD_VARIABLE: parsed.password or ""}
+
+
+@contextmanager
+def generated_profile(output: Mapping) -> Iterator[Path]:
+    """A folder holding profiles.yml with this one output, owner-only, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="parity-dbt-profile-") as folder:
+        path = Path(folder) / "profiles.yml"
+        # JSON is YAML: no quoting rules of our own for paths and names
+        path.write_text(json.dumps({PROFILE: {"target": "parity", "outputs": {"parity": dict(output)}}}),
+                        encoding="utf-8")
+        path.chmod(0o600)
+        yield Path(folder)
+
+
+def dbt_vars(settings) -> list[str]:
+    """`--vars` for the project variables that are settings of a deployment (parity.config.Settings);
+    their defaults in dbt_project.yml are the same (tests/test_one_source.py)."""
+    return ["--vars", json.dumps({"disclosure_threshold": settings.disclosure_threshold})]
+
+
+def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None = None,
+            target_path: Path | None = None, project_dir: Path = DBT_PROJECT_DIR, settings=None) -> None:
+    """dbt on a project (this one unless told), quietly; raises if it fails. The target is the DuckDB
+    file `warehouse` or the PostgreSQL database `postgres_url` (a parse needs neither).
     `target_path` keeps its artefacts (and logs) away from the project's target/, whose manifest
-    the code location reads."""
-    env = {**os.environ, **({"PARITY_WAREHOUSE": str(warehouse)} if warehouse else {}), **(env or {})}
+    the code location reads. `settings` sets the project variables that are settings (dbt_vars).
+    """
+    secrets: dict[str, str] = {}
+    if postgres_url:
+        output, secrets = postgres_output(postgres_url)
+    else:
+        output = duckdb_output(warehouse or project_dir / "target" / "parse-only.duckdb")
     elsewhere = ["--target-path", str(target_path), "--log-path", str(target_path / "logs")] if target_path else []
-    subprocess.run([str(DBT_EXECUTABLE), *args, "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-                    "--profiles-dir", str(DBT_PROJECT_DIR), *elsewhere],
-                   check=True, env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL)
+    with generated_profile(output) as profiles:
+        subprocess.run([str(DBT_EXECUTABLE), *args, *(dbt_vars(settings) if settings else []), "--quiet", "--project-dir", str(project_dir),
+                        "--profiles-dir", str(profiles), *elsewhere],
+                       check=True, env={**os.environ, **secrets}, cwd=project_dir, stdout=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":
-    # `make setup`: the manifest the Dagster code location is built from (dbt parse needs no database)
-    run_dbt("parse")
+    from parity.config import Settings
+
+    # `make setup`: the manifest the Dagster code location is built from (dbt parse needs no database),
+    # parsed with the variables the builds pass, so that their partial parsing can start from it
+    run_dbt("parse", settings=Settings.from_env())
     print(f"prepared {DBT_PROJECT_DIR / 'target' / 'manifest.json'}")

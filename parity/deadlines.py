@@ -95,7 +95,7 @@ def record_timeliness(con, config: Config, now: dt.datetime, countries: list[str
 
 def watch_deadlines(settings: Settings, config: Config, now: dt.datetime | None = None) -> DeadlineReport:
     """Record timeliness, queue each reminder and overdue notice once, and send what is queued."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or settings.clock.now()
     statuses, queued = {}, []
     with warehouse.writing(settings, "deadline watch") as con:
         warehouse.ensure_schema(con)

@@ -4,15 +4,8 @@ visible complement (total minus count) of that size either.
 The dbt model indicator_values_public applies the rule; publishing and reports check it again on
 the very tables they send, so a mistake upstream stops them instead of leaking.
 """
-import os
-
 # (count, total) column pairs of the public tables: the women counted and the persons they are counted in
 COUNT_COLUMNS = (("numerator", "denominator"), ("women_deployed", "persons_deployed"))
-
-
-def threshold() -> int:
-    """The same setting as the dbt variable disclosure_threshold (dbt_project.yml)."""
-    return int(os.environ.get("PARITY_DISCLOSURE_THRESHOLD", "2"))
 
 
 class DisclosureError(RuntimeError):
@@ -30,9 +23,9 @@ def small_cell_condition(columns: set[str], limit: int) -> str | None:
     return " OR ".join(conditions) or None
 
 
-def assert_controlled(con, tables: dict[str, set[str]], limit: int | None = None) -> None:
-    """Raise DisclosureError if any of `tables` ({name: columns}, on a DuckDB connection) shows a small cell."""
-    limit = threshold() if limit is None else limit
+def assert_controlled(con, tables: dict[str, set[str]], limit: int) -> None:
+    """Raise DisclosureError if any of `tables` ({name: columns}, on a DuckDB connection) shows a small
+    cell: 1..limit persons (Settings.disclosure_threshold, the dbt var the marts were built with)."""
     for name, columns in tables.items():
         condition = small_cell_condition(columns, limit)
         if condition is None:
@@ -44,8 +37,7 @@ def assert_controlled(con, tables: dict[str, set[str]], limit: int | None = None
                 "Rebuild the marts (dbt build) so that indicator_values_public suppresses them.")
 
 
-def is_small(count: int | None, total: int | None, limit: int | None = None) -> bool:
+def is_small(count: int | None, total: int | None, limit: int) -> bool:
     """The same rule on one visible pair of numbers."""
-    limit = threshold() if limit is None else limit
     return (count is not None and 1 <= count <= limit) or (
         count is not None and total is not None and 1 <= total - count <= limit)

@@ -178,8 +178,8 @@ def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.da
     file whose exact content was the last received under its name is skipped: loading twice changes
     nothing, whoever calls."""
     key = load_key(settings)
-    now = now or dt.datetime.now(dt.timezone.utc)
-    config = config or Config.load()
+    now = now or settings.clock.now()
+    config = config or settings.config()
     outcomes: list[TableOutcome] = []
     with warehouse.writing(settings, f"ingest {country}") as con:  # one unit of work, closed before the step ends
         warehouse.ensure_schema(con)

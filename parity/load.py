@@ -6,7 +6,6 @@ writes anything, frees the pool slots of runs whose process died, and rebuilds t
 public.duckdb whenever they are older than the raw data, whether or not this load accepted anything.
 """
 import contextlib
-import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,16 +58,22 @@ def not_taken(settings: Settings, now: float) -> tuple[dict[str, list[Path]], li
 def pending_partitions(settings: Settings) -> tuple[list[tuple[str, str]], list[str]]:
     from orchestration.partitions import QUARTER_KEYS
     from sources import parse_delivery_name
+    from sources.period import Period
 
     settled, skipped = not_taken(settings, time.time())
     partitions = set()
+    now = settings.clock.now()
     for country, paths in settled.items():
         for path in new_files(settings, country, files=paths):
             period = parse_delivery_name(path).period
-            if period in QUARTER_KEYS:
+            if not Period.parse(period).has_ended(now, settings.timezone):
+                skipped.append(f"{country}/{path.name}: quarter {period} has not ended yet ({settings.timezone} "
+                               f"time): taken once it has")
+            elif period in QUARTER_KEYS:
                 partitions.add((country, period))
             else:
-                skipped.append(f"{country}/{path.name}: quarter {period} has no partition (from 2015Q1)")
+                skipped.append(f"{country}/{path.name}: quarter {period} has no partition "
+                               f"({QUARTER_KEYS[0]} to {QUARTER_KEYS[-1]})")
     return sorted(partitions, key=lambda cp: (cp[1], cp[0])), skipped
 
 
@@ -96,14 +101,14 @@ def _load(settings: Settings, say) -> LoadReport:
     run_config = {**QUIET_LOG, **parity_run_config(settings)}  # these settings, not the environment's
 
     key = load_key(settings)  # no key: refused before anything is written
-    prepare_dagster_home(settings)
+    dagster_home = prepare_dagster_home(settings)
     with warehouse.writing(settings, "parity load", on_wait=lambda who: say(f"waiting for the warehouse: {who}")) \
             as con:
         warehouse.ensure_schema(con)
         check_key(con, key)
         before = con.execute("SELECT coalesce(max(file_id), 0) FROM meta.received_files").fetchone()[0]
     partitions, skipped = pending_partitions(settings)
-    instance = DagsterInstance.get()
+    instance = DagsterInstance.from_config(str(dagster_home))
     freed = free_dead_slots(instance)
     ingest = defs.resolve_job_def("ingest")
     failures = []
@@ -132,7 +137,7 @@ def _load(settings: Settings, say) -> LoadReport:
             say(f"{' and '.join(stale)} older than the raw data (a build that did not finish): rebuilding")
         # dagster-dbt writes dbt's event lines to the step's stdout (the UI shows them as the step's
         # log); on the command line they go to a file, and the summary says where.
-        report.transform_log = settings.home / "logs" / f"dbt-build-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+        report.transform_log = settings.home / "logs" / f"dbt-build-{settings.clock.now():%Y%m%d-%H%M%S}.log"
         report.transform_log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         say(f"dbt build (staging, intermediate, marts and their tests), then public.duckdb; log: {report.transform_log}")
         with report.transform_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):

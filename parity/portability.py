@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from parity.dbt import run_dbt
-from parity.postgres import copy_rows, dbt_environment, duckdb_columns, engine, quote, table_like
+from parity.postgres import copy_rows, duckdb_columns, engine, quote, table_like
 from parity.warehouse import CURRENT_TABLES_QUERY, connect
 from sources.tables import TABLES
 
@@ -38,9 +38,11 @@ def copy_inputs(warehouse: Path, url: str) -> dict[str, int]:
     return counts
 
 
-def build(url: str, target_path: Path) -> None:
-    """`dbt build --full-refresh` of the whole project on the PostgreSQL database."""
-    run_dbt("build", "--full-refresh", target_path=target_path, env=dbt_environment(url))
+def build(url: str, target_path: Path, settings=None, full_refresh: bool = True) -> None:
+    """`dbt build --full-refresh` of the whole project on the PostgreSQL database (or an incremental
+    build: the partitioned models' own implementation runs on PostgreSQL as on DuckDB)."""
+    run_dbt("build", *(["--full-refresh"] if full_refresh else []), postgres_url=url, target_path=target_path,
+            settings=settings)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""PostgreSQL through SQLAlchemy: copying DuckDB relations into it (publishing, the portability check)
-and pointing dbt's `postgres` target at it.
+"""PostgreSQL through SQLAlchemy: copying DuckDB relations into it (publishing, the portability check).
+dbt reaches it through a profile parity.dbt writes from the same URL.
 
 The warehouse stays in DuckDB; PostgreSQL receives copies. A copy reads the DuckDB relation's column
 types from duckdb_columns() and creates the PostgreSQL table with the same names and matching types,
@@ -40,21 +40,6 @@ def parse_url(url: str) -> URL:
 
 def engine(url: str) -> sa.Engine:
     return sa.create_engine(parse_url(url), future=True)
-
-
-def dbt_environment(url: str) -> dict[str, str]:
-    """The variables dbt's `postgres` target in profiles.yml reads, from one URL. A socket directory
-    given as ?host=/path (libpq's spelling) is passed on as the host."""
-    parsed = parse_url(url)
-    host = parsed.query.get("host") or parsed.host or "127.0.0.1"
-    return {
-        "PARITY_DBT_TARGET": "postgres",
-        "PARITY_PG_HOST": host if isinstance(host, str) else host[0],
-        "PARITY_PG_PORT": str(parsed.port or 5432),
-        "PARITY_PG_USER": parsed.username or "postgres",
-        "PARITY_PG_PASSWORD": parsed.password or "",
-        "PARITY_PG_DATABASE": parsed.database or "postgres",
-    }
 
 
 def duckdb_columns(duck, schema: str, name: str, database: str | None = None) -> list[tuple[str, str]]:

@@ -58,8 +58,8 @@ def record_key(con, key: bytes, now) -> None:
 
 def load_key(settings: Settings) -> bytes:
     """The secret: $PARITY_PSEUDONYM_KEY, else the key file (`parity demo` creates one)."""
-    if os.environ.get(KEY_ENV):
-        return os.environ[KEY_ENV].encode("utf-8")
+    if settings.pseudonym_key:
+        return settings.pseudonym_key.encode("utf-8")
     if settings.key_file.exists():
         return settings.key_file.read_text(encoding="utf-8").strip().encode("utf-8")
     raise MissingKey(
@@ -75,7 +75,7 @@ def create_key_file(settings: Settings) -> bool:
     pseudonymised with a key that is missing, and a new one would not be it."""
     from parity.warehouse import has_data
 
-    if os.environ.get(KEY_ENV) or settings.key_file.exists():
+    if settings.pseudonym_key or settings.key_file.exists():
         return False
     if has_data(settings.warehouse, settings.busy_wait):
         raise MissingKey(

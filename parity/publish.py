@@ -10,12 +10,12 @@ the aggregates built from them) into a PostgreSQL schema that BI tools read.
 - Table and column descriptions travel with the tables (COMMENT ON), from the dbt documentation.
 """
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import sqlalchemy as sa
 
 from parity import disclosure
+from parity.config import Settings
 from parity.postgres import copy_rows, engine, quote, table_like
 
 DEFAULT_SCHEMA = "parity"
@@ -53,15 +53,17 @@ def _ensure_role(pg: sa.Connection, role: str) -> None:
         pg.execute(sa.text(f"CREATE ROLE {quote(role)} NOLOGIN"))
 
 
-def publish(public_warehouse: Path, url: str, schema: str = DEFAULT_SCHEMA, periods: list[str] | None = None,
+def publish(settings: Settings, url: str, schema: str = DEFAULT_SCHEMA, periods: list[str] | None = None,
             analyst_role: str = ANALYST_ROLE) -> Publication:
     """Copy public.duckdb into `schema`; only `periods` of the period tables when given."""
+    public_warehouse = settings.public_warehouse
     if not public_warehouse.exists():
         raise FileNotFoundError(f"{public_warehouse} does not exist yet: load and build first (parity load)")
     rows = {}
     with duckdb.connect(str(public_warehouse), read_only=True) as duck, engine(url).begin() as pg:
         tables = _public_tables(duck)
-        disclosure.assert_controlled(duck, {name: {c for c, _, _ in cols} for name, (_, cols) in tables.items()})
+        disclosure.assert_controlled(duck, {name: {c for c, _, _ in cols} for name, (_, cols) in tables.items()},
+                                     settings.disclosure_threshold)
         pg.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}"))
         _ensure_role(pg, analyst_role)
         for name, (comment, columns) in tables.items():

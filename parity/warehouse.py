@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from parity.clock import REAL as REAL_CLOCK
 from parity.lock import WarehouseBusy, writer_lock
 from sources.tables import TABLES
 
@@ -130,6 +131,14 @@ CREATE TABLE IF NOT EXISTS meta.timeliness (
 );
 """ + "CREATE OR REPLACE VIEW meta.current_tables AS " + CURRENT_TABLES_QUERY + ";\n"
 
+# The clock each stamp was made with (parity/clock.py): 'real', or 'set to <instant>' when the demo or a
+# test set it. A column default, so that no insert can forget it: `writing` sets the session variable.
+CLOCK_VARIABLE = "parity_clock"
+STAMPED_TABLES = ("received_files", "submission_tables", "deliveries", "alerts", "timeliness")
+_CLOCK_DDL = "".join(
+    f"ALTER TABLE meta.{table} ADD COLUMN IF NOT EXISTS clock VARCHAR "
+    f"DEFAULT coalesce(getvariable('{CLOCK_VARIABLE}'), '{REAL_CLOCK}');\n" for table in STAMPED_TABLES)
+
 
 def _raw_ddl() -> str:
     statements = ["CREATE SCHEMA IF NOT EXISTS raw;"]
@@ -177,13 +186,20 @@ def locked(settings, purpose: str, on_wait=None):
 
 @contextlib.contextmanager
 def writing(settings, purpose: str, on_wait=None):
-    """The warehouse for writing: its lock, then a connection."""
+    """The warehouse for writing: its lock, then a connection whose stamps record settings.clock."""
     with locked(settings, purpose, on_wait), connect(settings.warehouse, wait=settings.busy_wait) as con:
+        if settings.clock.is_set:
+            con.execute(f"SET VARIABLE {CLOCK_VARIABLE} = ?", [settings.clock.label])
         yield con
 
 
 def ensure_schema(con) -> None:
-    con.execute(_REGISTRY_DDL + _raw_ddl())
+    # rows that existed before the clock column were stamped by the real clock, whatever this session's is
+    clock = con.execute(f"SELECT getvariable('{CLOCK_VARIABLE}')").fetchone()[0]
+    con.execute(f"RESET VARIABLE {CLOCK_VARIABLE}")
+    con.execute(_REGISTRY_DDL + _CLOCK_DDL + _raw_ddl())
+    if clock is not None:
+        con.execute(f"SET VARIABLE {CLOCK_VARIABLE} = ?", [clock])
 
 
 def content_hash(frame: pd.DataFrame) -> str:

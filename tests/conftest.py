@@ -16,8 +16,7 @@ def home_environment(home: Path) -> dict[str, str | None]:
     """The variables that point parity at `home` (None: unset), with a pseudonymisation key and files
     taken at once (no settle time)."""
     return {"PARITY_HOME": str(home), "PARITY_PSEUDONYM_KEY": "test-key-not-secret", "PARITY_SETTLE_SECONDS": "0",
-            "PARITY_INBOX": None, "DAGSTER_HOME": str(home / "dagster"),
-            "PARITY_WAREHOUSE": str(home / "warehouse.duckdb")}
+            "PARITY_INBOX": None, "DAGSTER_HOME": str(home / "dagster")}
 
 
 def point_at(env: pytest.MonkeyPatch, home: Path) -> Settings:

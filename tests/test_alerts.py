@@ -4,6 +4,7 @@ deadline reminders and overdue notices on the right dates; failed runs to the en
 import asyncio
 import datetime as dt
 import email
+import dataclasses
 import socket
 from email import policy
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from parity.alerts.outbox import flush
-from parity.config import Config
+from parity.config import Config, Settings
 from parity.deadlines import due_date, notice, timeliness, watch_deadlines
 from parity.ingest import ingest_files
 from sources.period import Period
@@ -75,6 +76,12 @@ def smtp(home, monkeypatch, tmp_path):
     server.stop()
 
 
+@pytest.fixture
+def home(home, smtp) -> Settings:
+    """The settings read again, once the SMTP server and the configuration file are set."""
+    return Settings.from_env()
+
+
 def _body(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
@@ -103,7 +110,7 @@ def test_each_focal_point_gets_one_message_in_their_language_with_english(home, 
     smtp.start()
     ingest_files(home, country, deliver(home, *sample_files(country, "2024Q3")), now=NOW)
     [(recipients, message)] = smtp.inbox.received
-    focal_point = Config.load().focal_points[country]
+    focal_point = home.config().focal_points[country]
     assert recipients == [focal_point.email]
     lang, word, heading = WORDS[country]
     assert word in message["Subject"] and "received and accepted" in message["Subject"]
@@ -161,7 +168,7 @@ def test_server_down_keeps_the_message_and_a_retry_delivers_it_once(home, smtp):
 def test_a_server_that_acknowledges_late_gets_the_same_message_again(home, smtp, monkeypatch):
     """At least once, as documented: the server took the message but answered after our timeout, so
     the outbox keeps it and the next attempt sends the same bytes with the same Message-ID."""
-    monkeypatch.setenv("PARITY_SMTP_TIMEOUT", "1")
+    home = dataclasses.replace(home, smtp=dataclasses.replace(home.smtp, timeout=1))
     smtp.start()
     smtp.inbox.delay = 3
     ingest_files(home, "BIH", deliver(home, *sample_files("BIH", "2024Q3")), now=NOW)  # flushes: too slow
@@ -217,7 +224,7 @@ def test_due_dates_reminders_and_overdue_on_the_right_days():
 
 def test_missing_submission_gets_one_reminder_then_one_overdue_notice_and_timeliness(home, smtp):
     smtp.start()
-    config = Config.load()
+    config = home.config()
     # MNE delivers 2024Q3 on time; BIH late; MKD and SRB never.
     ingest_files(home, "MNE", deliver(home, *sample_files("MNE", "2024Q3")), now=_at("2024-10-20"))
     report = watch_deadlines(home, config, now=_at("2024-10-24"))
@@ -274,7 +281,7 @@ def test_a_failed_run_alerts_the_engineers_with_its_link(home, smtp, monkeypatch
     assert isinstance(request, dg.RunRequest) and request.run_key == f"run_failure:{run_id}"
     defs.resolve_job_def("send_alerts").execute_in_process(run_config=request.run_config, instance=instance)
     [(recipients, message)] = smtp.inbox.received
-    assert recipients == [Config.load().engineers_email]
+    assert recipients == [home.config().engineers_email]
     body = _body(message)
     assert f"http://127.0.0.1:3000/runs/{run_id}" in body and "MissingKey" in body and "MNE|2024Q3" in body
     defs.resolve_job_def("send_alerts").execute_in_process(run_config=request.run_config, instance=instance)
@@ -295,7 +302,7 @@ def test_a_rejected_delivery_goes_to_the_focal_point_not_the_engineers(home, smt
     _, _, context = _failed_ingest(home, "MNE", "2024Q3")
     assert isinstance(engineers_on_failure(context), dg.SkipReason)
     [(recipients, message)] = smtp.inbox.received
-    assert recipients == [Config.load().focal_points["MNE"].email]
+    assert recipients == [home.config().focal_points["MNE"].email]
 
 
 def test_outbox_sensor_requests_a_retry_while_messages_wait(home, smtp):

@@ -120,7 +120,7 @@ def test_any_arrival_order_gives_the_same_marts_and_a_correction_changes_only_it
     assert set(coverage.period) == {str(p) for p in PERIODS}
 
     # the incremental result is what a full rebuild gives
-    run_dbt("build", "--full-refresh", warehouse=home.warehouse)
+    run_dbt("build", "--full-refresh", warehouse=home.warehouse, target_path=home.home / "dbt-full-refresh")
     pd.testing.assert_frame_equal(marts(home), after)
 
 

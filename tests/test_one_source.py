@@ -112,6 +112,18 @@ def test_dbt_variables_repeat_the_code_lists_faithfully():
     assert decision == set(project["decision_making_levels"])
 
 
+def test_the_dbt_default_of_a_setting_is_the_settings_default():
+    """disclosure_threshold is a setting (PARITY_DISCLOSURE_THRESHOLD) that parity passes with --vars;
+    a dbt run by hand gets dbt_project.yml's default, which must be the same."""
+    from parity.config import Settings
+    from parity.dbt import dbt_vars
+
+    project = yaml.safe_load((DBT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+    assert project["disclosure_threshold"] == Settings.disclosure_threshold == 2
+    passed = json.loads(dbt_vars(Settings(home=DBT, disclosure_threshold=3))[1])
+    assert set(passed) <= set(project) and passed["disclosure_threshold"] == 3
+
+
 def test_the_generator_draws_only_codes_of_the_code_lists():
     import importlib
 

@@ -3,7 +3,8 @@ import sqlalchemy as sa
 
 from conftest import new_database
 from parity import portability
-from parity.postgres import dbt_environment, engine, parse_url, sqlalchemy_type
+from parity.dbt import PASSWORD_VARIABLE, postgres_output
+from parity.postgres import engine, parse_url, sqlalchemy_type
 
 
 def test_indicator_values_on_postgres_equal_duckdb(history, postgres, tmp_path):
@@ -15,6 +16,20 @@ def test_indicator_values_on_postgres_equal_duckdb(history, postgres, tmp_path):
     rows, differences = portability.compare_indicator_values(history.warehouse, url)
     assert rows > 1000
     assert differences == [], "\n".join(map(str, differences[:20]))
+
+    # the partitioned models' incremental path on PostgreSQL: a forgotten partition is rebuilt alone
+    with engine(url).begin() as pg:
+        pg.execute(sa.text("DELETE FROM intermediate.partition_builds WHERE country_code = 'SRB' AND period = '2024Q3'"))
+        before = dict(pg.execute(sa.text("SELECT model_name || country_code || period, built_at "
+                                         "FROM intermediate.partition_builds")).fetchall())
+    portability.build(url, tmp_path / "target", full_refresh=False)
+    with engine(url).connect() as pg:
+        after = dict(pg.execute(sa.text("SELECT model_name || country_code || period, built_at "
+                                        "FROM intermediate.partition_builds")).fetchall())
+    rebuilt = {key for key in after if before.get(key) != after[key]}
+    assert rebuilt and {key[-9:] for key in rebuilt} <= {"SRB2024Q3", "WB42024Q3"}
+    assert {key for key in before if before[key] != after.get(key)} == set()
+    assert portability.compare_indicator_values(history.warehouse, url)[1] == []
 
     with engine(url).connect() as pg:
         value_type = pg.execute(sa.text(
@@ -40,11 +55,14 @@ def test_indicator_values_on_postgres_equal_duckdb(history, postgres, tmp_path):
 
 
 def test_one_url_gives_the_postgres_target_its_settings():
-    assert dbt_environment("postgresql://ana:s3cret@db.example:6543/warehouse") == {
-        "PARITY_DBT_TARGET": "postgres", "PARITY_PG_HOST": "db.example", "PARITY_PG_PORT": "6543",
-        "PARITY_PG_USER": "ana", "PARITY_PG_PASSWORD": "s3cret", "PARITY_PG_DATABASE": "warehouse"}
+    output, secrets = postgres_output("postgresql://ana:s3cret@db.example:6543/warehouse")
+    assert {k: output[k] for k in ("type", "host", "port", "user", "dbname")} == {
+        "type": "postgres", "host": "db.example", "port": 6543, "user": "ana", "dbname": "warehouse"}
+    # the password reaches dbt as a secret variable, which dbt keeps out of its logs, not in the profile
+    assert "s3cret" not in str(output) and secrets == {PASSWORD_VARIABLE: "s3cret"}
+    assert PASSWORD_VARIABLE.startswith("DBT_ENV_SECRET_")
     # libpq's socket directory spelling
-    assert dbt_environment("postgresql://postgres:@/parity?host=/tmp/pg")["PARITY_PG_HOST"] == "/tmp/pg"
+    assert postgres_output("postgresql://postgres:@/parity?host=/tmp/pg")[0]["host"] == "/tmp/pg"
     assert parse_url("postgresql+psycopg://x@h/d").drivername == "postgresql+psycopg2"
 
 

@@ -1,5 +1,6 @@
 """Publishing the public side into a real PostgreSQL server: idempotent, per period, read-only for
 analysts, and never a small cell."""
+import dataclasses
 import shutil
 
 import dagster as dg
@@ -36,7 +37,7 @@ def snapshot(url: str) -> dict:
 
 def test_publish_twice_gives_identical_tables_with_no_small_cell(history, postgres):
     url = new_database(postgres, "publish_twice")
-    first = publish(history.public_warehouse, url)
+    first = publish(history, url)
     assert {"indicator_values_public", "un_parity_gap", "dim_indicator", "dim_country", "dim_rank"} <= set(first.rows)
     assert not {"indicator_values", "fct_personnel_quarter"} & set(first.rows)
     before = snapshot(url)
@@ -44,9 +45,9 @@ def test_publish_twice_gives_identical_tables_with_no_small_cell(history, postgr
         assert len(before["indicator_values_public"]) == duck.execute(
             "SELECT count(*) FROM indicator_values_public").fetchone()[0]
 
-    assert publish(history.public_warehouse, url).rows == first.rows
+    assert publish(history, url).rows == first.rows
     assert snapshot(url) == before
-    publish(history.public_warehouse, url, periods=["2024Q4"])
+    publish(history, url, periods=["2024Q4"])
     assert snapshot(url) == before
 
     with engine(url).connect() as pg:
@@ -69,19 +70,19 @@ def test_publish_twice_gives_identical_tables_with_no_small_cell(history, postgr
 
 def test_publish_replaces_only_the_periods_it_is_given(history, postgres):
     url = new_database(postgres, "publish_periods")
-    publish(history.public_warehouse, url)
+    publish(history, url)
     stale = f"UPDATE {SCHEMA}.indicator_values_public SET value = -1 WHERE period = :p AND obs_status = 'A'"
     with engine(url).begin() as pg:
         changed = {p: pg.execute(sa.text(stale), {"p": p}).rowcount for p in ("2024Q3", "2024Q4")}
     assert min(changed.values()) > 0
 
-    publish(history.public_warehouse, url, periods=["2024Q4"])
+    publish(history, url, periods=["2024Q4"])
     with engine(url).connect() as pg:
         by_period = dict(pg.execute(sa.text(
             f"SELECT period, count(*) FROM {SCHEMA}.indicator_values_public WHERE value = -1 GROUP BY period")).all())
     assert by_period == {"2024Q3": changed["2024Q3"]}  # 2024Q4 republished, 2024Q3 left as it was
 
-    publish(history.public_warehouse, url)  # everything
+    publish(history, url)  # everything
     with engine(url).connect() as pg:
         assert pg.execute(sa.text(f"SELECT count(*) FROM {SCHEMA}.indicator_values_public WHERE value = -1")
                           ).scalar_one() == 0
@@ -89,7 +90,7 @@ def test_publish_replaces_only_the_periods_it_is_given(history, postgres):
 
 def test_analysts_read_and_cannot_write(history, postgres):
     url = new_database(postgres, "publish_roles")
-    publish(history.public_warehouse, url)
+    publish(history, url)
     postgres.psql("DROP ROLE IF EXISTS alice; CREATE ROLE alice LOGIN; GRANT parity_analyst TO alice;")
     alice = sa.engine.make_url(url).set(username="alice")
     with engine(alice.render_as_string(hide_password=False)).connect() as pg:
@@ -104,11 +105,11 @@ def test_analysts_read_and_cannot_write(history, postgres):
 
 def test_a_small_cell_stops_the_publication(history, postgres, tmp_path):
     url = new_database(postgres, "publish_guard")
-    publish(history.public_warehouse, url)
+    publish(history, url)
     before = snapshot(url)
-    broken = tmp_path / "public.duckdb"
-    shutil.copy(history.public_warehouse, broken)
-    with duckdb.connect(str(broken)) as con:
+    broken = dataclasses.replace(history, home=tmp_path)
+    shutil.copy(history.public_warehouse, broken.public_warehouse)
+    with duckdb.connect(str(broken.public_warehouse)) as con:
         con.execute("UPDATE indicator_values_public SET numerator = 2, denominator = 40, value = 5, obs_status = 'A' "
                     "WHERE rowid = (SELECT min(rowid) FROM indicator_values_public)")
     with pytest.raises(DisclosureError, match="indicator_values_public: 1 row"):
@@ -135,12 +136,15 @@ def test_the_cli_and_the_dagster_asset_publish(history, postgres, monkeypatch, c
     assert snapshot(url) == by_cli
 
     monkeypatch.delenv("PARITY_PUBLISH_URL", raising=False)
+    resources = {"parity": ParityResource(home=str(history.home))}
     with dg.instance_for_test() as instance:
-        assert isinstance(publish_after_refresh(dg.build_sensor_context(instance=instance)), dg.SkipReason)
+        assert isinstance(publish_after_refresh(dg.build_sensor_context(instance=instance, resources=resources)),
+                          dg.SkipReason)
         monkeypatch.setenv("PARITY_PUBLISH_URL", url)
-        assert isinstance(publish_after_refresh(dg.build_sensor_context(instance=instance)), dg.SkipReason)
+        assert isinstance(publish_after_refresh(dg.build_sensor_context(instance=instance, resources=resources)),
+                          dg.SkipReason)
         instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=["public", "warehouse"]))
-        context = dg.build_sensor_context(instance=instance)
+        context = dg.build_sensor_context(instance=instance, resources=resources)
         assert isinstance(publish_after_refresh(context), dg.RunRequest)
-        again = dg.build_sensor_context(instance=instance, cursor=context.cursor)
+        again = dg.build_sensor_context(instance=instance, cursor=context.cursor, resources=resources)
         assert isinstance(publish_after_refresh(again), dg.SkipReason)

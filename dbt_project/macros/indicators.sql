@@ -74,11 +74,11 @@
 
 {#- The partitions of an indicator family where its indicators exist: personnel(q) accepted and each
     table of `requires` reported (e.g. ['recruitment_id']), with the ids of the tables they have. -#}
-{% macro reported_partitions(partitions, requires=[]) %}
+{% macro reported_partitions(requires=[]) %}
     select country_code, period, period_index, personnel_id, previous_personnel_id, recruitment_id, separations_id,
            deployments_id, trainings_id, complaints_id
     from {{ ref('int_partition_inputs') }}
-    where personnel_id is not null and {{ partition_filter(partitions) }}
+    where personnel_id is not null and {{ partition_filter() }}
     {%- for id in requires %}
         and {{ id }} is not null
     {%- endfor %}

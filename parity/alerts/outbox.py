@@ -9,44 +9,23 @@ bytes, with the same Message-ID, so mail clients and servers that deduplicate sh
 timeout (PARITY_SMTP_TIMEOUT, 120 s by default) is long enough for a slow server to acknowledge:
 RFC 5321 lets a server take up to ten minutes after the data, most answer in seconds.
 
-SMTP settings come from the environment: PARITY_SMTP_HOST (unset: nothing is sent, messages wait),
+SMTP settings (parity.config.SmtpSettings, read with the others) come from the environment:
+PARITY_SMTP_HOST (unset: nothing is sent, messages wait),
 PARITY_SMTP_PORT (25), PARITY_SMTP_STARTTLS (1 to upgrade the connection), PARITY_SMTP_USER and
 PARITY_SMTP_PASSWORD (login, only over STARTTLS unless PARITY_SMTP_ALLOW_PLAIN_LOGIN=1),
 PARITY_SMTP_FROM (the sender), PARITY_SMTP_TIMEOUT (seconds, 120).
 """
 import datetime as dt
 import logging
-import os
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 from parity import warehouse
-from parity.config import Settings
+from parity.config import Settings, SmtpSettings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str | None
-    port: int = 25
-    starttls: bool = False
-    user: str | None = None
-    password: str | None = None
-    sender: str = "parity@localhost"
-    timeout: float = 120.0
-    allow_plain_login: bool = False
-
-    @classmethod
-    def from_env(cls) -> "SmtpSettings":
-        env = os.environ.get
-        return cls(host=env("PARITY_SMTP_HOST") or None, port=int(env("PARITY_SMTP_PORT", "25")),
-                   starttls=env("PARITY_SMTP_STARTTLS", "0") == "1", user=env("PARITY_SMTP_USER") or None,
-                   password=env("PARITY_SMTP_PASSWORD") or None, sender=env("PARITY_SMTP_FROM", cls.sender),
-                   timeout=float(env("PARITY_SMTP_TIMEOUT", str(cls.timeout))),
-                   allow_plain_login=env("PARITY_SMTP_ALLOW_PLAIN_LOGIN", "0") == "1")
 
 
 @dataclass(frozen=True)
@@ -78,10 +57,10 @@ class FlushResult:
     error: str | None = None
 
 
-def flush(settings: Settings, smtp: SmtpSettings | None = None, now: dt.datetime | None = None) -> FlushResult:
-    """Send every pending message over one SMTP session. A server that cannot be reached leaves
-    them pending, with the attempt and its error logged; the next flush tries again."""
-    smtp = smtp or SmtpSettings.from_env()
+def flush(settings: Settings, now: dt.datetime | None = None) -> FlushResult:
+    """Send every pending message over one SMTP session (settings.smtp). A server that cannot be
+    reached leaves them pending, with the attempt and its error logged; the next flush tries again."""
+    smtp = settings.smtp
     if not settings.warehouse.exists():
         return FlushResult()
     with warehouse.writing(settings, "outbox") as con:
@@ -94,7 +73,7 @@ def flush(settings: Settings, smtp: SmtpSettings | None = None, now: dt.datetime
         if smtp.host is None:
             result.error = "no SMTP server configured (PARITY_SMTP_HOST)"
             return result
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or settings.clock.now()
         try:
             session = _open(smtp)
         except (OSError, smtplib.SMTPException) as e:

@@ -169,7 +169,7 @@ def load_report_data(settings: Settings, config: Config, area: str, period: str,
     if area not in areas():
         raise ValueError(f"unknown area {area}: one of {', '.join(areas())}")
     quarter = Period.parse(period)
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or settings.clock.now()
     countries = countries_of(area)
     periods = history(quarter)
     with duckdb.connect(str(settings.public_warehouse), read_only=True) as public:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import jinja2
 
+from parity.clock import REAL
 from parity.reports.data import ReportData
 from parity.reports.figures import figures
 from sources.dialect import DIALECTS
@@ -43,10 +44,12 @@ def title(data: ReportData) -> str:
     return f"Women in the armed forces: {data.area_name}, {data.period}"
 
 
-def render_html(data: ReportData, built_at: dt.datetime) -> str:
+def render_html(data: ReportData, built_at: dt.datetime, clock_label: str = REAL) -> str:
+    """The report; a clock that was set (the demo's) is named beside the time it stamped (parity/clock.py)."""
     return _environment.get_template("report.html.j2").render(
         title=title(data), data=data, tables_in_use=tables_in_use, figures=figures(data), sources=sources(data),
         all_country_names=", ".join(data.country_names[c] for c in sorted(DIALECTS) if c in data.country_names),
         member_names=", ".join(data.country_names.get(c, c) for c in data.countries),
-        built_at=f"{built_at:%Y-%m-%d %H:%M} UTC", fingerprint=data.fingerprint(),
+        built_at=f"{built_at:%Y-%m-%d %H:%M} UTC" + ("" if clock_label == REAL else f" (clock {clock_label})"),
+        fingerprint=data.fingerprint(),
         timeliness_labels=TIMELINESS_LABELS, quality_labels=QUALITY_LABELS, unit_labels=UNIT_LABELS)

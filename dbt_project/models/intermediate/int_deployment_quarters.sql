@@ -1,8 +1,7 @@
 -- Each deployment of a quarter's file with its overlap with that quarter: a deployment crossing a
 -- quarter's end is in both quarters' files, and counts in each. Grain: (country_code, period, source_row).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('deployments_fingerprint')) }}
-{%- set partitions = partitions_to_build('deployments_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='deployments',
+          unique_key=['country_code', 'period', 'source_row']) }}
 
 with deployments as (
 
@@ -11,7 +10,7 @@ with deployments as (
         {{ period_first_day('period') }} as quarter_first_day,
         {{ period_last_day('period') }} as quarter_last_day
     from {{ ref('stg_deployments') }}
-    where {{ partition_filter(partitions) }}
+    where {{ partition_filter() }}
 
 )
 

@@ -2,8 +2,8 @@
 -- reads, combined into one fingerprint per family of models. A fingerprint is NULL where the family
 -- has nothing to build; it changes whenever a table the family reads is accepted in a new version
 -- (or reported for the first time). A region's rows (WB4) fingerprint its quarter: the indicator
--- inputs of its member countries (seed region_members). See macros/partitions/ledger.sql for how
--- models use them.
+-- inputs of its member countries (seed region_members). A partitioned model names its family with
+-- config(partition_inputs=...): see macros/partitions/materialization.sql.
 with current_tables as (
 
     select country_code, period, table_name, submission_table_id
@@ -113,10 +113,4 @@ partitions as (
 
 )
 
-select
-    *,
-    -- the published twin also depends on the disclosure threshold
-    case when indicators_fingerprint is not null then
-        {{ dbt.concat(['indicators_fingerprint', "' threshold='", "'" ~ var('disclosure_threshold') ~ "'"]) }}
-    end as published_fingerprint
-from partitions
+select * from partitions

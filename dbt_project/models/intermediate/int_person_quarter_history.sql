@@ -1,8 +1,7 @@
 -- Every person of snapshot(q) next to the same person in snapshot(q-1): the rank and category
 -- changes the promotion indicators read. Grain: (country_code, period, person_key).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('person_history_fingerprint')) }}
-{%- set partitions = partitions_to_build('person_history_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='person_history',
+          unique_key=['country_code', 'period', 'person_key']) }}
 
 with ranks as (
 
@@ -20,14 +19,14 @@ ranked as (
         p.category_code in {{ sql_list('uniformed_categories') }} as is_uniformed
     from {{ ref('stg_personnel') }} as p
     left join ranks as r on r.country_code = p.country_code and r.local_rank = p.local_rank
-    where {{ partition_filter(partitions, country_column='p.country_code', period_column='p.period') }}
-       or {{ partition_filter(partitions, lag=1, country_column='p.country_code', period_column='p.period') }}
+    where {{ partition_filter(country_column='p.country_code', period_column='p.period') }}
+       or {{ partition_filter(lag=1, country_column='p.country_code', period_column='p.period') }}
 
 ),
 
 snapshot as (
 
-    select * from ranked where {{ partition_filter(partitions) }}
+    select * from ranked where {{ partition_filter() }}
 
 )
 

@@ -2,9 +2,8 @@
 -- with accepted personnel, every breakdown, and the rows of each region (seed region_members; WB4:
 -- the four countries of the spec). Grain: (indicator_code, country_code, period, breakdown,
 -- breakdown_value). See docs/decisions.md (Marts and indicators).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(contract={'enforced': true}, **partitioned_incremental('indicators_fingerprint')) }}
-{%- set partitions = partitions_to_build('indicators_fingerprint') %}
+{{ config(contract={'enforced': true}, materialized='partitioned', partition_inputs='indicators',
+          unique_key=['indicator_code', 'country_code', 'period', 'breakdown', 'breakdown_value']) }}
 {%- set families = ['ind_workforce', 'ind_recruitment', 'ind_turnover', 'ind_deployment', 'ind_training',
                     'ind_complaints'] %}
 
@@ -15,7 +14,7 @@ with family_rows as (
     {%- for family in families %}
     select country_code, period, indicator_code, breakdown, breakdown_value, numerator, denominator
     from {{ ref(family) }}
-    where {{ partition_filter(partitions, any_country=true) }}
+    where {{ partition_filter(any_country=true) }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
@@ -23,7 +22,7 @@ with family_rows as (
 
 country_rows as (
 
-    select * from family_rows where {{ partition_filter(partitions) }}
+    select * from family_rows where {{ partition_filter() }}
 
 ),
 
@@ -77,7 +76,7 @@ all_rows as (
 
     select * from country_rows
     union all
-    select * from regional_rows where {{ partition_filter(partitions) }}
+    select * from regional_rows where {{ partition_filter() }}
 
 )
 

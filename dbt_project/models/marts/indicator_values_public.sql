@@ -2,15 +2,14 @@
 -- numerator, or whose denominator minus numerator, is 1..threshold persons (var disclosure_threshold,
 -- default 2) is confidential: obs_status 'C' and no numbers. Primary suppression only.
 -- Grain: (indicator_code, country_code, period, breakdown, breakdown_value).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(contract={'enforced': true}, **partitioned_incremental('published_fingerprint')) }}
-{%- set partitions = partitions_to_build('published_fingerprint') %}
+{{ config(contract={'enforced': true}, materialized='partitioned', partition_inputs='indicators',
+          unique_key=['indicator_code', 'country_code', 'period', 'breakdown', 'breakdown_value']) }}
 {%- set threshold = var('disclosure_threshold') | int %}
 
 with indicator_values as (
 
     select * from {{ ref('indicator_values') }}
-    where {{ partition_filter(partitions) }}
+    where {{ partition_filter() }}
 
 ),
 

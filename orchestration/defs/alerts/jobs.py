@@ -2,7 +2,6 @@
 engineers' message about it) through its op `send_queued_alerts` (an op may not share its job's name:
 the code location would not load in the UI); `deadlines` records timeliness and queues reminders and overdue
 notices. Both write the warehouse, so they take the DuckDB pool like every writer."""
-import datetime as dt
 
 import dagster as dg
 
@@ -11,7 +10,6 @@ from orchestration.resources import ParityResource
 from parity import warehouse
 from parity.alerts.compose import run_failure_message
 from parity.alerts.outbox import Recipient, enqueue, flush
-from parity.config import Config
 from parity.deadlines import watch_deadlines
 
 SEND_ALERTS_JOB = "send_alerts"
@@ -24,7 +22,6 @@ class FailedRun(dg.Config):
     job: str = ""
     partition: str = ""
     error: str = ""
-    url: str = ""
 
 
 @dg.op(pool=DUCKDB_POOL)
@@ -32,14 +29,14 @@ def send_queued_alerts(context: dg.OpExecutionContext, config: FailedRun, parity
     tag_this_process(context)
     settings = parity.settings()
     if config.run_id:
-        settings_config = Config.load()
+        settings_config = settings.config()
         with warehouse.writing(settings, "queue a run failure") as con:
             warehouse.ensure_schema(con)
             enqueue(con, dedup_key=f"run_failure:{config.run_id}", kind="run_failure",
                     recipient=Recipient(settings_config.engineers_name, settings_config.engineers_email, "en"),
-                    message=run_failure_message(config.job, config.run_id, config.url or None, config.error,
+                    message=run_failure_message(config.job, config.run_id, settings.dagster_url or None, config.error,
                                                 config.partition or None),
-                    now=dt.datetime.now(dt.timezone.utc))
+                    now=settings.clock.now())
     result = flush(settings)
     context.log.info(f"alerts sent: {result.sent}, still pending: {result.pending}"
                      + (f" ({result.error})" if result.error else ""))
@@ -48,7 +45,8 @@ def send_queued_alerts(context: dg.OpExecutionContext, config: FailedRun, parity
 @dg.op(pool=DUCKDB_POOL)
 def deadline_notices(context: dg.OpExecutionContext, parity: ParityResource) -> None:
     tag_this_process(context)
-    report = watch_deadlines(parity.settings(), Config.load())
+    settings = parity.settings()
+    report = watch_deadlines(settings, settings.config())
     late = sorted(f"{c} {p}: {s}" for (c, p), s in report.timeliness.items() if s in ("late", "missing"))
     context.log.info(f"notices queued: {', '.join(report.queued) or 'none'}; late or missing: {', '.join(late) or 'none'}")
 

@@ -1,6 +1,5 @@
 """When alerts go out: a sensor retries the outbox while messages wait, a daily schedule watches the
 deadlines, and a failed run brings its link to the data engineers."""
-import os
 import time
 
 import dagster as dg
@@ -68,6 +67,6 @@ def engineers_on_failure(context: dg.RunFailureSensorContext):
               if e.step_failure_data.error is not None]
     error = "\n".join(errors) or (context.failure_event.message or "")
     config = {"run_id": run.run_id, "job": run.job_name, "partition": run.tags.get("dagster/partition", ""),
-              "error": error[-4000:], "url": os.environ.get("PARITY_DAGSTER_URL", "")}
+              "error": error[-4000:]}
     return dg.RunRequest(run_key=f"run_failure:{run.run_id}",
                          run_config={"ops": {"send_queued_alerts": {"config": config}}})

@@ -1,5 +1,4 @@
 """dbt models as assets; dbt tests appear as their asset checks."""
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +9,7 @@ from orchestration.defs.dbt.project import dbt_project, prepared_manifest
 from orchestration.pools import DUCKDB_POOL, tag_this_process
 from orchestration.resources import ParityResource
 from parity import warehouse
+from parity.dbt import dbt_vars, duckdb_output, generated_profile
 from parity.faults import fault_point
 
 
@@ -25,13 +25,16 @@ class ParityDbtTranslator(DagsterDbtTranslator):
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, parity: ParityResource):
     tag_this_process(context)
     settings = parity.settings()
-    # profiles.yml reads the warehouse path from the environment, which the dbt process inherits
-    os.environ["PARITY_WAREHOUSE"] = str(settings.warehouse)
-    with warehouse.locked(settings, "dbt build"):
+    # dbt's settings are this run's: a profile written for it, the variables that are settings, and its
+    # artefacts under the home, never into the project (one folder: builds take turns on the lock, and
+    # its partial_parse.msgpack spares the next build a full parse)
+    target_path = settings.home / "dbt" / "target"
+    with warehouse.locked(settings, "dbt build"), generated_profile(duckdb_output(settings.warehouse)) as profiles:
         # wait (bounded) for a reader that holds the file open, rather than let dbt fail on it at once
         with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
             state = warehouse.raw_state(con)
-        for event in dbt.cli(["build"], context=context).stream():
+        for event in dbt.cli(["build", "--profiles-dir", str(profiles), *dbt_vars(settings)], context=context,
+                             target_path=target_path).stream():
             fault_point("dbt")
             yield event
         # reached only when the whole build passed: the marts now show this state of the raw data

@@ -9,6 +9,7 @@ from orchestration.partitions import QUARTER_KEYS, partition_key
 from orchestration.resources import ParityResource
 from parity.ingest import file_sha256, inbox_deliveries, refused_line, stray_entries
 from sources.dialect import DIALECTS
+from sources.period import Period
 
 INGEST_JOB = "ingest"
 
@@ -40,6 +41,11 @@ def scan_inbox(settings, cursor: dict, now: float) -> tuple[dict[tuple[str, str]
                 continue
             files[rel] = [stat.st_size, stat.st_mtime_ns, sha]
             if previous and previous[2] == sha:
+                continue
+            if not Period.parse(name.period).has_ended(settings.clock.now(), settings.timezone):
+                del files[rel]  # looked at again at every tick: taken once the quarter has ended
+                refused.append((path, f"quarter {name.period} has not ended yet ({settings.timezone} time): "
+                                      f"taken once it has"))
                 continue
             if name.period not in QUARTER_KEYS:
                 warnings.append(f"{rel}: quarter {name.period} is outside the partitions of this code location")

@@ -1,7 +1,5 @@
 """The PostgreSQL publication of the public side, for BI tools: after every refresh of public.duckdb,
 when a publishing database is configured (PARITY_PUBLISH_URL)."""
-import os
-
 import dagster as dg
 
 from orchestration.defs.public.assets import public_warehouse
@@ -9,13 +7,12 @@ from orchestration.resources import ParityResource
 from parity.publish import ANALYST_ROLE, DEFAULT_SCHEMA, publish
 
 PUBLISH_JOB = "publish"
-PUBLISH_URL = "PARITY_PUBLISH_URL"
 
 
 class PublishTarget(dg.ConfigurableResource):
-    """The database BI tools read: a postgresql:// URL (from PARITY_PUBLISH_URL), its schema and the
-    read-only role analysts are granted."""
-    url: str
+    """The database BI tools read: a postgresql:// URL (empty: the setting PARITY_PUBLISH_URL), its
+    schema and the read-only role analysts are granted."""
+    url: str = ""
     schema_name: str = DEFAULT_SCHEMA
     analyst_role: str = ANALYST_ROLE
 
@@ -29,7 +26,11 @@ class PublishTarget(dg.ConfigurableResource):
 )
 def postgres_publication(context: dg.AssetExecutionContext, parity: ParityResource,
                          publish_target: PublishTarget) -> dg.MaterializeResult:
-    result = publish(parity.settings().public_warehouse, publish_target.url, schema=publish_target.schema_name,
+    settings = parity.settings()
+    url = publish_target.url or settings.publish_url
+    if not url:
+        raise dg.Failure("no publishing database: set PARITY_PUBLISH_URL (postgresql://user@host/database)")
+    result = publish(settings, url, schema=publish_target.schema_name,
                      analyst_role=publish_target.analyst_role)
     context.log.info(f"published into schema {result.schema}: {result.rows}")
     return dg.MaterializeResult(metadata={"schema": result.schema,
@@ -41,10 +42,10 @@ publish_job = dg.define_asset_job(PUBLISH_JOB, selection=dg.AssetSelection.asset
 
 
 @dg.sensor(job_name=PUBLISH_JOB, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
-def publish_after_refresh(context: dg.SensorEvaluationContext):
+def publish_after_refresh(context: dg.SensorEvaluationContext, parity: ParityResource):
     """One publish run per new materialisation of public.duckdb, when PARITY_PUBLISH_URL is set."""
-    if not os.environ.get(PUBLISH_URL):
-        return dg.SkipReason(f"{PUBLISH_URL} is not set: nothing is published to PostgreSQL")
+    if not parity.settings().publish_url:
+        return dg.SkipReason("PARITY_PUBLISH_URL is not set: nothing is published to PostgreSQL")
     records = context.instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=public_warehouse.key), limit=1).records
     newest = records[0].storage_id if records else 0

@@ -5,7 +5,6 @@ from orchestration.defs.public.assets import public_warehouse
 from orchestration.partitions import QUARTER, QUARTER_KEYS
 from orchestration.pools import DUCKDB_POOL, tag_this_process
 from orchestration.resources import ParityResource
-from parity.config import Config
 from parity.regions import areas
 from parity.reports.build import build_report
 
@@ -34,7 +33,7 @@ def report_partition_key(area: str, period: str) -> dg.MultiPartitionKey:
 def quarterly_reports(context: dg.AssetExecutionContext, parity: ParityResource) -> dg.MaterializeResult:
     tag_this_process(context)
     keys = context.partition_key.keys_by_dimension
-    report = build_report(parity.settings(), Config.load(), keys[AREA], keys[QUARTER])
+    report = build_report(settings := parity.settings(), settings.config(), keys[AREA], keys[QUARTER])
     context.log.info(f"wrote {report.html} and {report.pdf}")
     return dg.MaterializeResult(
         data_version=dg.DataVersion(report.fingerprint[:16]),

@@ -30,7 +30,7 @@ def reports_when_changed(context: dg.SensorEvaluationContext, parity: ParityReso
     """Compare each report's fingerprint with the one it was last requested for (the cursor)."""
     settings = parity.settings()
     try:
-        current = report_fingerprints(settings, Config.load())
+        current = report_fingerprints(settings, settings.config())
     except duckdb.IOException:
         return dg.SkipReason("the warehouse is busy (a run is writing it): trying again at the next tick")
     built = json.loads(context.cursor or "{}")

@@ -1,8 +1,7 @@
 -- Complaint cases as the quarter's file gives them: received in the quarter, closed in it, or open
 -- at its end. Grain: (country_code, period, case_no).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('complaints_fingerprint')) }}
-{%- set partitions = partitions_to_build('complaints_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='complaints',
+          unique_key=['country_code', 'period', 'case_no']) }}
 
 with complaints as (
 
@@ -11,7 +10,7 @@ with complaints as (
         {{ period_first_day('period') }} as quarter_first_day,
         {{ period_last_day('period') }} as quarter_last_day
     from {{ ref('stg_complaints') }}
-    where {{ partition_filter(partitions) }}
+    where {{ partition_filter() }}
 
 )
 

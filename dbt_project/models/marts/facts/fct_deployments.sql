@@ -1,8 +1,7 @@
 -- Deployments to international missions overlapping the quarter, with the overlap.
 -- Grain: (country_code, period, source_row): one row per accepted deployments row.
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('deployments_fingerprint')) }}
-{%- set partitions = partitions_to_build('deployments_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='deployments',
+          unique_key=['country_code', 'period', 'source_row']) }}
 
 select
     {{ surrogate_key(['country_code', 'period', 'source_row']) }} as deployment_key,
@@ -24,4 +23,4 @@ select
     began_before_quarter,
     continues_after_quarter
 from {{ ref('int_deployment_quarters') }}
-where {{ partition_filter(partitions) }}
+where {{ partition_filter() }}

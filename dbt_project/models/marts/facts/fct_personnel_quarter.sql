@@ -1,12 +1,11 @@
 -- Person x quarter snapshot: everyone employed at the quarter's last day. Grain: (country_code, period, person_key).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('person_history_fingerprint')) }}
-{%- set partitions = partitions_to_build('person_history_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='person_history',
+          unique_key=['country_code', 'period', 'person_key']) }}
 
 with history as (
 
     select * from {{ ref('int_person_quarter_history') }}
-    where {{ partition_filter(partitions) }}
+    where {{ partition_filter() }}
 
 )
 

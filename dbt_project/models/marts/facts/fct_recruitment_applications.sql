@@ -1,7 +1,6 @@
 -- Applications received during the quarter. Grain: (country_code, period, application_no).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('recruitment_fingerprint')) }}
-{%- set partitions = partitions_to_build('recruitment_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='recruitment',
+          unique_key=['country_code', 'period', 'application_no']) }}
 
 select
     {{ surrogate_key(['country_code', 'period', 'application_no']) }} as application_key,
@@ -16,4 +15,4 @@ select
     outcome_code = 'admitted' as is_admitted,
     outcome_code in ('admitted', 'rejected') as is_decided
 from {{ ref('stg_recruitment') }}
-where {{ partition_filter(partitions) }}
+where {{ partition_filter() }}

@@ -1,8 +1,7 @@
 -- People who left during the quarter, with their sex and category as the separations row gives them.
 -- Grain: (country_code, period, source_row): one row per accepted separations row.
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('separations_fingerprint')) }}
-{%- set partitions = partitions_to_build('separations_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='separations',
+          unique_key=['country_code', 'period', 'source_row']) }}
 
 select
     {{ surrogate_key(['country_code', 'period', 'source_row']) }} as separation_key,
@@ -17,4 +16,4 @@ select
     exit_date,
     reason_code
 from {{ ref('stg_separations') }}
-where {{ partition_filter(partitions) }}
+where {{ partition_filter() }}

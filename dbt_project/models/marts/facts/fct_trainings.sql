@@ -1,7 +1,6 @@
 -- Gender-equality courses completed during the quarter. Grain: (country_code, period, source_row).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('trainings_fingerprint')) }}
-{%- set partitions = partitions_to_build('trainings_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='trainings',
+          unique_key=['country_code', 'period', 'source_row']) }}
 
 select
     {{ surrogate_key(['country_code', 'period', 'source_row']) }} as training_key,
@@ -13,4 +12,4 @@ select
     course_code,
     completion_date
 from {{ ref('stg_trainings') }}
-where {{ partition_filter(partitions) }}
+where {{ partition_filter() }}

@@ -1,20 +1,19 @@
 -- Complaints of the quarter's file: received in q (by type, per 1000 personnel of snapshot(q)) and
 -- the share substantiated among those closed in q. Grain: (country_code, period, indicator_code,
 -- breakdown, breakdown_value).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('complaint_indicators_fingerprint')) }}
-{%- set partitions = partitions_to_build('complaint_indicators_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='complaint_indicators',
+          unique_key=['country_code', 'period', 'indicator_code', 'breakdown', 'breakdown_value']) }}
 
 with reported as (
 
-    {{ reported_partitions(partitions, requires=['complaints_id']) }}
+    {{ reported_partitions(requires=['complaints_id']) }}
 
 ),
 
 complaints as (
 
     select * from {{ ref('fct_complaints') }}
-    where {{ partition_filter(partitions) }}
+    where {{ partition_filter() }}
 
 ),
 
@@ -22,7 +21,7 @@ headcount as (
 
     select country_code, period, count(*) as persons
     from {{ ref('fct_personnel_quarter') }}
-    where {{ partition_filter(partitions) }}
+    where {{ partition_filter() }}
     group by country_code, period
 
 ),

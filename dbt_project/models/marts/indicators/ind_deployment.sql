@@ -1,20 +1,19 @@
 -- Women among the distinct persons with a deployment overlapping q; un_role counts UN deployments
 -- by role, plus `individual` (staff officers and observers together, as the UN parity target does).
 -- Grain: (country_code, period, indicator_code, breakdown, breakdown_value).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('deployment_indicators_fingerprint')) }}
-{%- set partitions = partitions_to_build('deployment_indicators_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='deployment_indicators',
+          unique_key=['country_code', 'period', 'indicator_code', 'breakdown', 'breakdown_value']) }}
 
 with reported as (
 
-    {{ reported_partitions(partitions, requires=['deployments_id']) }}
+    {{ reported_partitions(requires=['deployments_id']) }}
 
 ),
 
 deployments as (
 
     select * from {{ ref('fct_deployments') }}
-    where {{ partition_filter(partitions) }}
+    where {{ partition_filter() }}
 
 )
 

@@ -1,19 +1,18 @@
 -- Recruitment indicators of the quarter's applications. Exist where recruitment(q) was reported
 -- (and personnel(q) accepted). Grain: (country_code, period, indicator_code, breakdown, breakdown_value).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('recruitment_indicators_fingerprint')) }}
-{%- set partitions = partitions_to_build('recruitment_indicators_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='recruitment_indicators',
+          unique_key=['country_code', 'period', 'indicator_code', 'breakdown', 'breakdown_value']) }}
 
 with reported as (
 
-    {{ reported_partitions(partitions, requires=['recruitment_id']) }}
+    {{ reported_partitions(requires=['recruitment_id']) }}
 
 ),
 
 applications as (
 
     select * from {{ ref('fct_recruitment_applications') }}
-    where {{ partition_filter(partitions) }}
+    where {{ partition_filter() }}
 
 )
 

@@ -1,20 +1,19 @@
 -- Cumulative training: coverage of snapshot(q) and gender coaches trained, counting courses of this
 -- and every earlier reported quarter. Exist for q only where trainings(q) was reported.
 -- Grain: (country_code, period, indicator_code, breakdown, breakdown_value).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('training_indicators_fingerprint')) }}
-{%- set partitions = partitions_to_build('training_indicators_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='training_indicators',
+          unique_key=['country_code', 'period', 'indicator_code', 'breakdown', 'breakdown_value']) }}
 
 with reported as (
 
-    {{ reported_partitions(partitions, requires=['trainings_id']) }}
+    {{ reported_partitions(requires=['trainings_id']) }}
 
 ),
 
 trained_persons as (
 
     select * from {{ ref('int_person_trainings') }}
-    where {{ country_filter(partitions) }}
+    where {{ country_filter() }}
 
 ),
 
@@ -25,7 +24,7 @@ snapshot as (
         coalesce(t.first_training_period_index <= {{ period_index('p.period') }}, false) as is_trained
     from {{ ref('fct_personnel_quarter') }} as p
     left join trained_persons as t on t.country_code = p.country_code and t.person_key = p.person_key
-    where {{ partition_filter(partitions, country_column='p.country_code', period_column='p.period') }}
+    where {{ partition_filter(country_column='p.country_code', period_column='p.period') }}
 
 ),
 

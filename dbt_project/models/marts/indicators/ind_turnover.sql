@@ -1,13 +1,12 @@
 -- Attrition and promotion: quarter q against snapshot(q-1). Both exist only where snapshot(q-1) is
 -- accepted; attrition also needs separations(q). Grain: (country_code, period, indicator_code,
 -- breakdown, breakdown_value).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('turnover_fingerprint')) }}
-{%- set partitions = partitions_to_build('turnover_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='turnover',
+          unique_key=['country_code', 'period', 'indicator_code', 'breakdown', 'breakdown_value']) }}
 
 with with_previous as (
 
-    {{ reported_partitions(partitions, requires=['previous_personnel_id']) }}
+    {{ reported_partitions(requires=['previous_personnel_id']) }}
 
 ),
 
@@ -20,7 +19,7 @@ with_separations as (
 snapshot as (
 
     select * from {{ ref('fct_personnel_quarter') }}
-    where {{ partition_filter(partitions) }}
+    where {{ partition_filter() }}
 
 ),
 
@@ -29,7 +28,7 @@ separated as (
 
     select country_code, period, sex_code, count(*) as separations
     from {{ ref('fct_separations') }}
-    where {{ partition_filter(partitions) }} and is_uniformed
+    where {{ partition_filter() }} and is_uniformed
     group by country_code, period, sex_code
 
 ),
@@ -41,7 +40,7 @@ previously_uniformed as (
     from {{ ref('fct_personnel_quarter') }} as p
     inner join with_separations as q
         on q.country_code = p.country_code and q.period_index = {{ period_index('p.period') }} + 1
-    where {{ partition_filter(partitions, lag=1, country_column='p.country_code', period_column='p.period') }}
+    where {{ partition_filter(lag=1, country_column='p.country_code', period_column='p.period') }}
         and p.is_uniformed
     group by q.country_code, q.period, p.sex_code
 

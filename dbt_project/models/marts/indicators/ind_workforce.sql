@@ -1,12 +1,11 @@
 -- The snapshot indicators: women's share by category, rank, service, command and decision-making
 -- posts. Reads snapshot(q) only. Grain: (country_code, period, indicator_code, breakdown, breakdown_value).
--- depends_on: {{ ref('int_partition_inputs') }}
-{{ config(**partitioned_incremental('workforce_fingerprint')) }}
-{%- set partitions = partitions_to_build('workforce_fingerprint') %}
+{{ config(materialized='partitioned', partition_inputs='workforce',
+          unique_key=['country_code', 'period', 'indicator_code', 'breakdown', 'breakdown_value']) }}
 
 with reported as (
 
-    {{ reported_partitions(partitions) }}
+    {{ reported_partitions() }}
 
 ),
 
@@ -15,7 +14,7 @@ snapshot as (
     select p.*, r.nato_code, r.rank_band
     from {{ ref('fct_personnel_quarter') }} as p
     left join {{ ref('dim_rank') }} as r on r.rank_key = p.rank_key
-    where {{ partition_filter(partitions, country_column='p.country_code', period_column='p.period') }}
+    where {{ partition_filter(country_column='p.country_code', period_column='p.period') }}
 
 )
 

@@ -1,0 +1,154 @@
+"""The partitioned models follow every input: editing a seed, a project variable or a macro (or a new
+pseudonymisation key) rebuilds exactly the partitions of the models that read it, directly or through
+another model, and the result equals a full refresh. A model that forgets its partition filter, or
+breaks its grain, fails instead of duplicating rows.
+
+Runs dbt on copies: of the dbt project (edited here) and of the session's warehouse."""
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from parity.config import DBT_PROJECT_DIR
+from parity.dbt import run_dbt
+
+# the partitioned models and what they read (an oracle written from the models' SQL, not from dbt's graph)
+FACTS = {"int_deployment_quarters", "fct_deployments", "fct_separations", "fct_recruitment_applications",
+         "fct_complaints", "fct_trainings"}
+PERSONS = {"int_person_quarter_history", "fct_personnel_quarter"}
+READ_PERSONS = {"ind_workforce", "ind_turnover", "ind_training", "ind_complaints"}
+OTHER_INDICATORS = {"ind_recruitment", "ind_deployment"}
+INDICATORS = {"indicator_values", "indicator_values_public"}
+PARTITIONED = FACTS | PERSONS | READ_PERSONS | OTHER_INDICATORS | INDICATORS
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    return copy
+
+
+@pytest.fixture
+def warehouse(history, tmp_path) -> Path:
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(history.warehouse, copy)
+    return copy
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _ledger(warehouse: Path) -> dict[tuple[str, str, str], object]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {(m, c, p): built for m, c, p, built in
+                con.execute("SELECT model_name, country_code, period, built_at FROM intermediate.partition_builds").fetchall()}
+
+
+def _build(project: Path, warehouse: Path, *args: str) -> dict[str, int]:
+    """dbt's seeds and models (their tests are not the point here); returns the partitions rebuilt per model."""
+    before = _ledger(warehouse)
+    run_dbt("build", "--resource-type", "seed", "--resource-type", "model", *args, warehouse=warehouse,
+            project_dir=project, target_path=project / "target")
+    after = _ledger(warehouse)
+    rebuilt: dict[str, int] = {}
+    for key, built in after.items():
+        if before.get(key) != built:
+            rebuilt[key[0]] = rebuilt.get(key[0], 0) + 1
+    return rebuilt
+
+
+def _tables(warehouse: Path) -> dict[str, list]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        located = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                              "WHERE table_schema IN ('intermediate', 'marts') AND table_type = 'BASE TABLE'").fetchall()
+        return {name: con.execute(f"SELECT * FROM {schema}.{name} ORDER BY ALL").fetchall()
+                for schema, name in located if name != "partition_builds"}
+
+
+def _assert_equals_a_full_refresh(project: Path, warehouse: Path) -> None:
+    fresh = warehouse.with_name("fresh.duckdb")
+    shutil.copy(warehouse, fresh)
+    run_dbt("build", "--resource-type", "seed", "--resource-type", "model", "--full-refresh", warehouse=fresh,
+            project_dir=project, target_path=project / "target")
+    incremental, full = _tables(warehouse), _tables(fresh)
+    assert incremental.keys() == full.keys() and PARTITIONED <= incremental.keys()
+    assert [name for name in incremental if incremental[name] != full[name]] == []
+
+
+def test_a_seed_a_variable_and_a_macro_rebuild_exactly_what_reads_them(project, warehouse):
+    assert _build(project, warehouse) == {}, "the session's warehouse was built by the same project"
+    counts: dict[str, int] = {}  # partitions per model: 4 countries x 4 quarters, and WB4's 4 quarters
+    for model, _, _ in _ledger(warehouse):
+        counts[model] = counts.get(model, 0) + 1
+    assert set(counts) == PARTITIONED and counts["fct_personnel_quarter"] == 16 and counts["indicator_values"] == 20
+
+    # a macro: the NATO rank bands (macros/ranks.sql) are read by dim_rank, so by the workforce indicators
+    _edit(project / "macros" / "ranks.sql", "in ('OF-6', 'OF-7',", "in ('OF-5', 'OF-6', 'OF-7',")
+    rebuilt = _build(project, warehouse)
+    assert rebuilt == {m: counts[m] for m in {"ind_workforce"} | INDICATORS}
+    _assert_equals_a_full_refresh(project, warehouse)
+
+    # a variable: who is uniformed is read by the person history, the separations and what reads them
+    _edit(project / "dbt_project.yml", "uniformed_categories: ['officer', 'nco', 'soldier']",
+          "uniformed_categories: ['officer', 'nco']")
+    rebuilt = _build(project, warehouse)
+    assert rebuilt == {m: counts[m] for m in PERSONS | {"fct_separations"} | READ_PERSONS | INDICATORS}
+    _assert_equals_a_full_refresh(project, warehouse)
+
+    # a seed: a rank's NATO code (ranks.csv, read by the person history and dim_rank)
+    ranks = project / "seeds" / "ranks.csv"
+    [line] = [line for line in ranks.read_text(encoding="utf-8").splitlines() if line.startswith("SRB,") and ",OR-1," in line]
+    _edit(ranks, line, line.replace(",OR-1,", ",OR-2,"))
+    rebuilt = _build(project, warehouse)
+    assert rebuilt == {m: counts[m] for m in PERSONS | READ_PERSONS | INDICATORS}
+    _assert_equals_a_full_refresh(project, warehouse)
+
+    # the pseudonymisation key the raw tables' person keys were made with: every partition
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("UPDATE meta.pseudonym_key SET fingerprint = 'another key'")
+    assert _build(project, warehouse) == counts
+
+    # and a build with nothing changed rebuilds nothing
+    assert _build(project, warehouse) == {}
+
+
+def test_a_partitioned_model_that_forgets_its_filter_or_its_grain_fails(project, warehouse):
+    models = project / "models" / "marts" / "facts"
+    config = ("{{ config(materialized='partitioned', partition_inputs='separations', "
+              "unique_key=%s) }}\n")
+    grain = "['country_code', 'period', 'source_row']"
+    (models / "fct_unfiltered.sql").write_text(
+        config % grain + "select country_code, period, source_row from {{ ref('stg_separations') }}\n", encoding="utf-8")
+    (models / "fct_forgetful.sql").write_text(  # its second read has no partition_filter()
+        config % grain + "select country_code, period, source_row from {{ ref('stg_separations') }}\n"
+        "where {{ partition_filter() }}\nunion all\n"
+        "select distinct country_code, period, -1 from {{ ref('stg_separations') }}\n", encoding="utf-8")
+    (models / "fct_coarse.sql").write_text(
+        config % "['country_code', 'period']" + "select country_code, period, source_row from "
+        "{{ ref('stg_separations') }} where {{ partition_filter() }}\n", encoding="utf-8")
+
+    def fails(model: str, message: str) -> None:
+        with pytest.raises(subprocess.CalledProcessError):
+            run_dbt("build", "--select", model, warehouse=warehouse, project_dir=project, target_path=project / "target")
+        assert message in (project / "target" / "logs" / "dbt.log").read_text(encoding="utf-8"), model
+
+    fails("fct_unfiltered", "model fct_unfiltered is partitioned but never calls partition_filter()")
+    fails("fct_coarse", "computed more than one row for (country_code, period) = BIH 2024Q1 ")
+    # a whole build reads everything, so the forgotten filter shows once one partition changes
+    run_dbt("build", "--select", "fct_forgetful", warehouse=warehouse, project_dir=project,
+            target_path=project / "target")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("DELETE FROM intermediate.partition_builds WHERE model_name = 'fct_forgetful' "
+                    "AND country_code = 'MNE' AND period = '2024Q2'")
+        rows = con.execute("SELECT count(*) FROM marts.fct_forgetful").fetchone()
+    fails("fct_forgetful", "computed rows of partitions it is not building (BIH 2024Q1 1, BIH 2024Q2 1")
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # the failed build changed nothing
+        assert con.execute("SELECT count(*) FROM marts.fct_forgetful").fetchone() == rows
+        assert con.execute("SELECT count(*) FROM intermediate.partition_builds WHERE model_name = 'fct_forgetful' "
+                           "AND country_code = 'MNE' AND period = '2024Q2'").fetchone() == (0,)
