@@ -101,10 +101,11 @@ def test_a_seed_a_variable_and_a_macro_rebuild_exactly_what_reads_them(project, 
     assert rebuilt == {m: counts[m] for m in PERSONS | {"fct_separations"} | READ_PERSONS | INDICATORS}
     _assert_equals_a_full_refresh(project, warehouse)
 
-    # a seed: a rank's NATO code (ranks.csv, read by the person history and dim_rank)
+    # a seed: a rank's NATO code (ranks.csv, read by the person history and dim_rank); an officer's, still
+    # uniformed after the edit above
     ranks = project / "seeds" / "ranks.csv"
-    [line] = [line for line in ranks.read_text(encoding="utf-8").splitlines() if line.startswith("SRB,") and ",OR-1," in line]
-    _edit(ranks, line, line.replace(",OR-1,", ",OR-2,"))
+    [line] = [line for line in ranks.read_text(encoding="utf-8").splitlines() if line.startswith("SRB,потпоручник,")]
+    _edit(ranks, line, line.replace(",OF-1,", ",OF-2,"))
     rebuilt = _build(project, warehouse)
     assert rebuilt == {m: counts[m] for m in PERSONS | READ_PERSONS | INDICATORS}
     _assert_equals_a_full_refresh(project, warehouse)
