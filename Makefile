@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f 2>/dev/null)
 
-.PHONY: setup browser demo test dev docs bench lock clean
+.PHONY: setup browser demo test check lint dev docs bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,16 +37,28 @@ browser:
 demo: setup browser
 	$(BIN)/parity demo
 
-test: setup browser
+test: setup browser lint
 	$(BIN)/python -m pytest
+
+# The edit loop (well under 90 s): ruff, the tests that need no warehouse, server, browser or other
+# process (tests/conftest.py marks the others `integration`), and dbt's unit tests on an empty warehouse.
+check: setup lint
+	$(BIN)/python -m pytest -q -m "not integration"
+	$(BIN)/python -m parity.dbt unit-tests
+
+# ruff (rules in pyproject.toml) and sqlfluff on the dbt models (rules in .sqlfluff; its dbt templater
+# compiles the project against a throwaway DuckDB file); part of make test
+lint: $(STAMP)
+	$(BIN)/ruff check parity orchestration sources tests bench
+	@lintdb=$$(mktemp -d) && PARITY_WAREHOUSE=$$lintdb/lint.duckdb $(BIN)/sqlfluff lint --disable-progress-bar \
+	  dbt_project/models; status=$$?; rm -rf $$lintdb; exit $$status
 
 dev: setup
 	$(BIN)/parity dev
 
-# dbt's documentation site of the models, offline (the catalog is read from the demo's warehouse)
+# dbt's documentation site as one page that opens from disk (the catalog from $PARITY_HOME's warehouse, if any)
 docs: setup
-	cd dbt_project && PARITY_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb ../$(BIN)/dbt docs generate --quiet
-	@echo "open dbt_project/target/index.html (or: cd dbt_project && ../$(BIN)/dbt docs serve)"
+	$(BIN)/python -m parity.docs
 
 bench: setup
 	$(BIN)/python bench/ingest.py

@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parity.dbt import run_dbt  # noqa: E402
 from parity import warehouse  # noqa: E402
 from parity.config import Settings  # noqa: E402
+from parity.dbt import run_dbt  # noqa: E402
 from parity.generate import simulate  # noqa: E402
 from parity.pseudonym import pseudonymise_table  # noqa: E402
 from parity.public import export_public, public_relations  # noqa: E402
@@ -43,7 +43,7 @@ FROM raw.personnel WHERE category IN ('officer', 'nco', 'soldier') GROUP BY ALL
 def put_raw(settings: Settings, periods: list[Period], scale: float) -> int:
     """Simulated tables of `periods` straight into the raw tables, registered as accepted versions."""
     key, rows = b"bench", 0
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with warehouse.connect(settings.warehouse) as con:
         warehouse.ensure_schema(con)
         for country, period, tables in simulate(periods, COUNTRIES, scale=scale, seed=1):
@@ -153,7 +153,8 @@ def main() -> None:
         short, long = by["1x8"], by["1x40"]
         print(f"\nappending the newest quarter, 40 vs 8 quarters of history (scale 1): models "
               f"{long['append']['models'] / short['append']['models']:.2f}x, whole build "
-              f"{long['append']['wall'] / short['append']['wall']:.2f}x; history rows {long['history_rows'] / short['history_rows']:.1f}x")
+              f"{long['append']['wall'] / short['append']['wall']:.2f}x; "
+              f"history rows {long['history_rows'] / short['history_rows']:.1f}x")
 
 if __name__ == "__main__":
     main()

@@ -9,7 +9,6 @@ from orchestration.defs.alerts.jobs import deadlines_job, send_alerts_job
 from orchestration.defs.alerts.sensors import alert_outbox, deadline_watch, engineers_on_failure
 from orchestration.defs.dbt.assets import warehouse_models
 from orchestration.defs.dbt.project import dbt_project
-from parity.dbt import DBT_EXECUTABLE
 from orchestration.defs.dbt.sensors import marts_after_load
 from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.schedules import quarterly_chase
@@ -20,6 +19,7 @@ from orchestration.defs.reports.assets import quarterly_reports, reports_job
 from orchestration.defs.reports.sensors import reports_when_changed
 from orchestration.jobs import ingest_job, transform_job
 from orchestration.resources import ParityResource
+from parity.dbt import DBT_EXECUTABLE
 
 defs = dg.Definitions(
     assets=[raw_tables, warehouse_models, public_warehouse, quarterly_reports, postgres_publication],

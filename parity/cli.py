@@ -143,8 +143,8 @@ Dagster UI: make dev    dbt docs: make docs""")
 
 def cmd_report(args) -> int:
     from parity.disclosure import DisclosureError
-    from parity.reports.build import build_reports
     from parity.regions import areas
+    from parity.reports.build import build_reports
     from parity.reports.data import quarters_with_data
     from parity.reports.pdf import ChromiumMissing
 

@@ -22,10 +22,10 @@ class Clock:
             raise ValueError("a set clock needs a time zone")
 
     def now(self) -> dt.datetime:
-        real = dt.datetime.now(dt.timezone.utc)
+        real = dt.datetime.now(dt.UTC)
         if self.set_to is None:
             return real
-        return self.set_to.astimezone(dt.timezone.utc) + dt.timedelta(seconds=time.time() - self._real_at_set)
+        return self.set_to.astimezone(dt.UTC) + dt.timedelta(seconds=time.time() - self._real_at_set)
 
     @property
     def is_set(self) -> bool:

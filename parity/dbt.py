@@ -77,15 +77,35 @@ def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None 
         output = duckdb_output(warehouse or project_dir / "target" / "parse-only.duckdb")
     elsewhere = ["--target-path", str(target_path), "--log-path", str(target_path / "logs")] if target_path else []
     with generated_profile(output) as profiles:
-        subprocess.run([str(DBT_EXECUTABLE), *args, *(dbt_vars(settings) if settings else []), "--quiet", "--project-dir", str(project_dir),
+        variables = dbt_vars(settings) if settings else []
+        subprocess.run([str(DBT_EXECUTABLE), *args, *variables, "--quiet", "--project-dir", str(project_dir),
                         "--profiles-dir", str(profiles), *elsewhere],
                        check=True, env={**os.environ, **secrets}, cwd=project_dir, stdout=subprocess.DEVNULL)
+
+
+def run_unit_tests(settings) -> None:
+    """dbt's unit tests alone (`make check`), on an empty warehouse in a temporary folder: the raw and
+    meta tables, then every seed and model with no rows (`--empty`), then the unit tests."""
+    import duckdb
+
+    from parity import warehouse
+
+    with tempfile.TemporaryDirectory(prefix="parity-dbt-unit-") as folder:
+        empty = Path(folder) / "warehouse.duckdb"
+        with duckdb.connect(str(empty)) as con:
+            warehouse.ensure_schema(con)
+        run_dbt("build", "--empty", "--exclude", "test_type:data", warehouse=empty, target_path=Path(folder) / "target",
+                settings=settings)
 
 
 if __name__ == "__main__":
     from parity.config import Settings
 
-    # `make setup`: the manifest the Dagster code location is built from (dbt parse needs no database),
-    # parsed with the variables the builds pass, so that their partial parsing can start from it
-    run_dbt("parse", settings=Settings.from_env())
-    print(f"prepared {DBT_PROJECT_DIR / 'target' / 'manifest.json'}")
+    if sys.argv[1:] == ["unit-tests"]:
+        run_unit_tests(Settings.from_env())
+        print("dbt unit tests: passed")
+    else:
+        # `make setup`: the manifest the Dagster code location is built from (dbt parse needs no database),
+        # parsed with the variables the builds pass, so that their partial parsing can start from it
+        run_dbt("parse", settings=Settings.from_env())
+        print(f"prepared {DBT_PROJECT_DIR / 'target' / 'manifest.json'}")

@@ -27,8 +27,8 @@ from parity.quality.gate import CheckSummary, check_table
 from parity.submissions import record_versions
 from sources import DIALECTS, Problem, ReadError, parse_delivery_name
 from sources.errors import HasProblems
-from sources.redact import shown
 from sources.reader import DeliveryName, ExtractTable
+from sources.redact import shown
 
 log = logging.getLogger(__name__)
 

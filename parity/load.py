@@ -173,7 +173,7 @@ def print_report(report: LoadReport) -> None:
         widths = [max(len(r[i]) for r in table) for i in range(len(header))]
         for row in table:
             print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
-    for c, p, t, s, st, v, n, f, message in report.rows:
+    for c, p, t, _, st, _, _, f, message in report.rows:
         if st == "rejected":
             print(f"\nREJECTED {c} {p} {t} [{f}]:\n{message}")
     for line in report.skipped:

@@ -66,7 +66,7 @@ def writer_lock(path: Path, purpose: str, wait: float, on_wait=None):
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} ({purpose}) since {dt.datetime.now().astimezone():%Y-%m-%d %H:%M:%S %z}\n"
-                  .encode("utf-8"), 0)
+                  .encode(), 0)
         with _guard:
             _depth[path] = 1
         try:

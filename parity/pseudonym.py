@@ -90,7 +90,7 @@ def create_key_file(settings: Settings) -> bool:
 
 
 def pseudonymise(country: str, numbers: pd.Series, key: bytes) -> pd.Series:
-    prefix = f"{country}:".encode("utf-8")
+    prefix = f"{country}:".encode()
     return numbers.map(lambda n: hmac.digest(key, prefix + n.encode("utf-8"), hashlib.sha256).hex())
 
 

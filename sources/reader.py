@@ -82,16 +82,17 @@ def parse_delivery_name(path: Path | str) -> DeliveryName:
 
 def read_delivery(path: Path | str, *, name: str | None = None, inbox_country: str | None = None,
                   now: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE,
-                  limits: Limits = Limits()) -> list[ExtractTable]:
+                  limits: Limits | None = None) -> list[ExtractTable]:
     """Read one delivered file into its tables. `name` is the name it was delivered under when
     `path` is a copy (the archive's).
 
     Raises ReadError for what rejects the whole file (its name, country or quarter, its size, a
     workbook that cannot be opened); problems of one table are kept on that table.
     """
+    limits = limits or Limits()
     delivery = parse_delivery_name(name or path)
     delivery = DeliveryName(Path(path), delivery.country, delivery.period, delivery.table, delivery.path.name)
-    _check_name(delivery, inbox_country, now or dt.datetime.now(dt.timezone.utc), timezone)
+    _check_name(delivery, inbox_country, now or dt.datetime.now(dt.UTC), timezone)
     size = delivery.path.stat().st_size
     if size > limits.file_bytes:
         raise limits.too_large(delivery.file, "file_too_large", f"{size // MIB:,} MB",
@@ -105,7 +106,8 @@ def _check_name(name: DeliveryName, inbox_country: str | None, now: dt.datetime,
     file = name.file
     if inbox_country is not None and name.country != inbox_country:
         raise ReadError([Problem(
-            file=file, value=name.country, rule="wrong_inbox", expected=f"a file of {inbox_country}, whose inbox it was delivered to",
+            file=file, value=name.country, rule="wrong_inbox",
+            expected=f"a file of {inbox_country}, whose inbox it was delivered to",
             fix=f"Deliver this file to the {name.country} inbox, or correct the country code in its name.",
         )])
     if not Period.parse(name.period).has_ended(now, timezone):
@@ -272,7 +274,8 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
             return out
     for i, cell in enumerate(header):
         if _is_empty(cell) and any(i < len(cells) and not _is_empty(cells[i]) for _, cells in data):
-            out.problems.append(problem("unnamed_column", "only the agreed columns", "This column without a header was dropped and "
+            out.problems.append(problem("unnamed_column", "only the agreed columns",
+                                        "This column without a header was dropped and "
                                         "not loaded; leave it out of future deliveries.", row=header_row,
                                         column=f"column {i + 1} (no header)", severity="warning"))
     width = len(header)  # every CSV row was checked to have it; a sheet's rows all span its width
@@ -283,7 +286,7 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
     for col, i in columns:
         header_text = clean(str(header[i]))
         converted[col.name] = _convert(dialect, col, frame[col.name], source_rows, limits,
-                                       lambda rule, expected, fix, **kw: out.problems.append(
+                                       lambda rule, expected, fix, header_text=header_text, **kw: out.problems.append(
                                            problem(rule, expected, fix, column=header_text, **kw)))
     if out.errors:
         return out
@@ -307,7 +310,8 @@ def _map_header(dialect: Dialect, table: str, header: list, header_row: int, pro
                                     "leave it out of future deliveries.", row=header_row, column=text,
                                     severity="warning", value=text))
         elif col in found:
-            problems.append(problem("repeated_header", f"the header {expected_headers[col]!r} once", "Remove the repeated column.",
+            problems.append(problem("repeated_header", f"the header {expected_headers[col]!r} once",
+                                    "Remove the repeated column.",
                                     row=header_row, column=text, value=text))
         else:
             found[col] = i

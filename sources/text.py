@@ -14,7 +14,7 @@ _SERBIAN_CYR_TO_LAT = {
     "ф": "f", "х": "h", "ц": "c", "ч": "č", "џ": "dž", "ш": "š",
 }
 _SERBIAN_TABLE = str.maketrans(
-    {**_SERBIAN_CYR_TO_LAT, **{c.upper(): l.capitalize() for c, l in _SERBIAN_CYR_TO_LAT.items()}}
+    {**_SERBIAN_CYR_TO_LAT, **{c.upper(): latin.capitalize() for c, latin in _SERBIAN_CYR_TO_LAT.items()}}
 )
 
 

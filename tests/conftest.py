@@ -9,7 +9,7 @@ from parity.config import Settings
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = FIXTURES / "samples"  # the spec's sample deliveries, copied in (2024Q3, 2024Q4)
 COUNTRIES = ("BIH", "MKD", "MNE", "SRB")
-NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
 
 
 def home_environment(home: Path) -> dict[str, str | None]:
@@ -116,3 +116,45 @@ def new_database(server, name: str) -> str:
     server.psql(f'DROP DATABASE IF EXISTS "{name}";')
     server.psql(f'CREATE DATABASE "{name}";')
     return server.get_uri(name)
+
+
+# What `make check` leaves out: tests that need a warehouse, a server, a browser or another process.
+# They are told apart by what they use, so a new test lands on the right side by itself.
+INTEGRATION_FIXTURES = {"home", "history", "postgres", "smtp", "generated", "browser", "dagster_ui", "project",
+                        "warehouse"}
+INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test_cli", "test_browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__ in INTEGRATION_MODULES:
+            item.add_marker(pytest.mark.integration)
+
+
+# Tests write nothing into the repository: what git sees (changed or new, not ignored) is the same after
+# the session as before it. Their output goes to temporary folders, or to ignored ones (artifacts/).
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def _git_status() -> str | None:
+    import subprocess
+
+    if not (REPOSITORY / ".git").exists():
+        return None
+    return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=REPOSITORY,
+                          capture_output=True, text=True, check=True).stdout
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_STATUS] = _git_status()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before, after = session.config.stash.get(_STATUS, None), _git_status()
+    if before is not None and after != before:
+        written = sorted(set(after.splitlines()) - set(before.splitlines()))
+        session.config.get_terminal_writer().line(f"tests wrote into the repository: {written[:10]}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_STATUS = pytest.StashKey[str | None]()

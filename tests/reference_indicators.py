@@ -94,7 +94,7 @@ def reference_indicators(data: dict[tuple[str, str], dict[str, pd.DataFrame]]) -
             earlier = pd.concat([t["trainings"] for (c, p), t in data.items()
                                  if c == country and p <= period and "trainings" in t])
             trained = set(earlier.personnel_no)
-            rows.share("TRAINING_COVERAGE", country, period, people, lambda f: f.personnel_no.isin(trained),
+            rows.share("TRAINING_COVERAGE", country, period, people, lambda f, trained=trained: f.personnel_no.isin(trained),
                        [("sex", "sex")])
             coaches = earlier[earlier.course == "gender_coach"].personnel_no.nunique()
             rows.add("GENDER_COACH_TOTAL", country, period, "total", "total", coaches, None)

@@ -2,9 +2,9 @@
 English beside it, one message per submission version, retried after the server was down;
 deadline reminders and overdue notices on the right dates; failed runs to the engineers."""
 import asyncio
+import dataclasses
 import datetime as dt
 import email
-import dataclasses
 import socket
 from email import policy
 from pathlib import Path
@@ -18,6 +18,7 @@ from parity.config import Config, Settings
 from parity.deadlines import due_date, notice, timeliness, watch_deadlines
 from parity.ingest import ingest_files
 from sources.period import Period
+
 from conftest import NOW, deliver, registration_numbers, sample_files
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from conftest import home_environment
 
 from parity.config import PROJECT_DIR, Config
 from parity.reports.build import build_reports
 from parity.reports.pdf import CHROMIUM_FLAGS, chromium
+
+from conftest import home_environment
 
 ARTIFACTS = Path(os.environ.get("PARITY_ARTIFACTS", PROJECT_DIR / "artifacts")) / "screenshots"
 
@@ -86,7 +87,7 @@ def dagster_ui(history):
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"dagster-webserver did not start; see {log.name}")
+                    raise RuntimeError(f"dagster-webserver did not start; see {log.name}") from None
                 time.sleep(0.5)
         yield url
     finally:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, SAMPLES, assert_no_clear_numbers, deliver, sample_files
 from parity import warehouse
+
+from conftest import NOW, SAMPLES, assert_no_clear_numbers, deliver, sample_files
 
 PARITY = str(Path(sys.executable).with_name("parity"))
 
@@ -30,8 +31,8 @@ def test_load_from_an_inbox_prints_a_summary_and_builds(home, tmp_path):
     shutil.copytree(SAMPLES, inbox)
     result = _run("load", "--inbox", str(inbox))
     assert result.returncode == 0, result.stdout + result.stderr
-    lines = [l.split() for l in result.stdout.splitlines()]
-    rows = [l for l in lines if l and l[0] in ("BIH", "MKD", "MNE", "SRB")]
+    lines = [line.split() for line in result.stdout.splitlines()]
+    rows = [cells for cells in lines if cells and cells[0] in ("BIH", "MKD", "MNE", "SRB")]
     assert len(rows) == 46 and all("accepted" in r for r in rows)
     assert "dbt build: done; its log: " in result.stdout and "PASS" not in result.stdout
     assert ["SRB", "2024Q4", "personnel", "accepted", "1", "118", "SRB_2024Q4_personnel.csv"] in rows

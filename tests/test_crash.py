@@ -12,10 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import deliver, home_environment, point_at, sample_files
 from parity import warehouse
 from parity.faults import POINTS
 from parity.load import LOAD_LOCK, load
+
+from conftest import deliver, home_environment, point_at, sample_files
 
 PARITY = str(Path(sys.executable).with_name("parity"))
 FILES = [*sample_files("MNE"), *sample_files("BIH")]  # CSV and workbooks, two quarters: four partitions

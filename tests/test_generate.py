@@ -2,12 +2,13 @@
 import pandas as pd
 import pytest
 
-from conftest import NOW
 from parity.generate import generate
 from parity.generate.calibration import COUNTRIES
 from sources import read_delivery
 from sources.period import Period
 from sources.ranks import ranks_of
+
+from conftest import NOW
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,11 @@ from email import policy
 
 import pytest
 
-from conftest import NOW, SAMPLES, deliver, registration_numbers, sample_files
 from parity import warehouse
 from sources import ReadError, read_delivery
 from sources.limits import Limits
+
+from conftest import NOW, SAMPLES, deliver, registration_numbers, sample_files
 
 
 def _swap_header(text: str, delimiter: str, a: int, b: int) -> str:

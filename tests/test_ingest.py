@@ -2,10 +2,12 @@
 import pandas as pd
 import pytest
 
-from conftest import NOW, SAMPLES, assert_no_clear_numbers, deliver, sample_files
 from parity import warehouse
+from parity.config import Settings
 from parity.ingest import inbox_files, ingest_files, new_files
 from parity.pseudonym import MissingKey, load_key, pseudonymise
+
+from conftest import NOW, SAMPLES, assert_no_clear_numbers, deliver, sample_files
 
 
 def _load_all(settings):
@@ -50,7 +52,7 @@ def test_srb_number_in_cyrillic_or_latin_is_the_same_person(home, tmp_path):
 def test_a_key_is_required(home, monkeypatch):
     monkeypatch.delenv("PARITY_PSEUDONYM_KEY")
     with pytest.raises(MissingKey, match="PARITY_PSEUDONYM_KEY"):
-        load_key(home)
+        load_key(Settings.from_env())
 
 
 def test_samples_load_with_no_rejection_and_same_person_same_key(home):

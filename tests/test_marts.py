@@ -6,13 +6,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import COUNTRIES, deliver
-from parity.dbt import run_dbt
 from parity import warehouse
+from parity.dbt import run_dbt
 from parity.generate import generate, simulate
 from parity.load import load
-from reference_indicators import KEY, reference_indicators
 from sources.period import Period
+
+from conftest import COUNTRIES, deliver
+from reference_indicators import KEY, reference_indicators
 
 PERIODS = Period.range("2024Q1:2024Q4")
 SCALE, SEED = 0.25, 3

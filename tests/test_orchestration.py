@@ -5,13 +5,14 @@ import os
 import dagster as dg
 import pandas as pd
 
-from conftest import SAMPLES, deliver, sample_files
 from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.schedules import quarterly_chase
 from orchestration.defs.ingest.sensors import inbox_sensor, scan_inbox
 from orchestration.partitions import country_and_period, partition_key
 from orchestration.resources import ParityResource
 from parity import warehouse
+
+from conftest import SAMPLES, deliver, sample_files
 
 RESOURCES = {"parity": ParityResource()}
 
@@ -162,10 +163,14 @@ def test_transform_job_builds_the_marts_with_their_checks_then_public_duckdb(hom
 
 
 def test_dbt_docs_generate_offline_with_every_mart_column_described(home):
-    """`make docs`: the catalog is read from the warehouse; every column of every mart is described."""
+    """`make docs`: one page that opens from disk, its catalog read from the warehouse; every column of
+    every mart is described. Before any load, the same page without a catalog."""
     import json
 
-    from parity.dbt import run_dbt
+    from parity.docs import generate_docs
+
+    page = generate_docs(home, home.home / "docs-before-any-load")
+    assert page.name == "static_index.html" and "fct_personnel_quarter" in page.read_text(encoding="utf-8")
 
     deliver(home, *sample_files("SRB"))
     instance = dg.DagsterInstance.ephemeral()
@@ -173,8 +178,8 @@ def test_dbt_docs_generate_offline_with_every_mart_column_described(home):
     from orchestration.definitions import defs
     assert defs.resolve_job_def("transform").execute_in_process(instance=instance).success
     target = home.home / "docs-target"  # not the project's target/: tests write nothing into the repository
-    run_dbt("docs", "generate", warehouse=home.warehouse, target_path=target)
-    assert (target / "index.html").exists()
+    page = generate_docs(home, target)
+    assert page.exists()
     catalog = json.loads((target / "catalog.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
     undescribed = []

@@ -1,10 +1,11 @@
 """The same dbt project on PostgreSQL: same raw tables in, same indicator_values out."""
 import sqlalchemy as sa
 
-from conftest import new_database
 from parity import portability
 from parity.dbt import PASSWORD_VARIABLE, postgres_output
 from parity.postgres import engine, parse_url, sqlalchemy_type
+
+from conftest import new_database
 
 
 def test_indicator_values_on_postgres_equal_duckdb(history, postgres, tmp_path):

@@ -8,13 +8,14 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
-from conftest import new_database
 from orchestration.defs.public.publish import PublishTarget, postgres_publication, publish_after_refresh
 from orchestration.resources import ParityResource
 from parity.cli import main
 from parity.disclosure import DisclosureError
 from parity.postgres import engine
 from parity.publish import publish
+
+from conftest import new_database
 
 SCHEMA = "parity"
 

@@ -15,6 +15,7 @@ from parity.config import Config, QualityThresholds
 from parity.ingest import ingest_files
 from parity.quality.suites import SUITE_DIR, load_suite, suite_entries
 from sources.period import Period
+
 from conftest import NOW, deliver, sample_files
 
 EXPECTATION_COUNTS = {"personnel": 19, "recruitment": 12, "separations": 14, "deployments": 19,
@@ -42,7 +43,9 @@ def test_a_malformed_expectation_is_refused_not_dropped(tmp_path, monkeypatch):
     monkeypatch.setattr(suites, "SUITE_DIR", tmp_path)
     suites.load_suite.cache_clear()
     try:
-        with pytest.raises(Exception):
+        from great_expectations.exceptions import ExpectationNotFoundError
+
+        with pytest.raises(ExpectationNotFoundError, match="expect_column_values_to_be_in_sett"):
             suites.load_suite("trainings")
     finally:
         suites.load_suite.cache_clear()

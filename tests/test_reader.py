@@ -5,11 +5,12 @@ import shutil
 
 import pytest
 
-from conftest import NOW, SAMPLES, sample_files
 from sources import ReadError, read_delivery
 from sources.dialect import DIALECTS
 from sources.tables import CODE_LISTS, COMMON_CODES, TABLES
 from sources.text import match_key, serbian_latin
+
+from conftest import NOW, SAMPLES, sample_files
 
 
 @pytest.mark.parametrize("path", sample_files(), ids=lambda p: p.name)
@@ -167,7 +168,7 @@ def test_trailing_empty_rows_are_ignored(tmp_path):
 def test_extra_column_is_a_warning_and_is_dropped(tmp_path):
     def add_column(text):
         lines = text.splitlines()
-        return "\n".join([lines[0] + ",Ime i prezime"] + [l + ",Marko Marković" for l in lines[1:]]) + "\n"
+        return "\n".join([lines[0] + ",Ime i prezime"] + [line + ",Marko Marković" for line in lines[1:]]) + "\n"
     path = _rewrite(tmp_path, MNE_PERSONNEL, add_column)
     [table] = read_delivery(path, now=NOW)
     assert table.accepted and [w.column for w in table.warnings] == ["Ime i prezime"]
@@ -177,7 +178,7 @@ def test_extra_column_is_a_warning_and_is_dropped(tmp_path):
 def test_unnamed_column_with_data_is_a_warning_and_is_dropped(tmp_path):
     def add_column(text):
         lines = text.splitlines()
-        return "\n".join([lines[0] + ","] + [l + ",Marko Marković" for l in lines[1:]]) + "\n"
+        return "\n".join([lines[0] + ","] + [line + ",Marko Marković" for line in lines[1:]]) + "\n"
     path = _rewrite(tmp_path, MNE_PERSONNEL, add_column)
     [table] = read_delivery(path, now=NOW)
     assert table.accepted and [(w.row, w.column) for w in table.warnings] == [(1, "column 10 (no header)")]
@@ -195,9 +196,9 @@ def test_file_for_another_country_and_quarter_not_ended(tmp_path):
         read_delivery(MNE_PERSONNEL, inbox_country="SRB", now=NOW)
     assert e.value.problems[0].value == "MNE" and "SRB" in e.value.problems[0].expected
     with pytest.raises(ReadError) as e:
-        read_delivery(MNE_PERSONNEL, now=dt.datetime(2024, 9, 30, 21, 0, tzinfo=dt.timezone.utc))  # 23:00 in Belgrade
+        read_delivery(MNE_PERSONNEL, now=dt.datetime(2024, 9, 30, 21, 0, tzinfo=dt.UTC))  # 23:00 in Belgrade
     assert "ended" in e.value.problems[0].expected
-    assert read_delivery(MNE_PERSONNEL, now=dt.datetime(2024, 9, 30, 22, 30, tzinfo=dt.timezone.utc))  # 00:30
+    assert read_delivery(MNE_PERSONNEL, now=dt.datetime(2024, 9, 30, 22, 30, tzinfo=dt.UTC))  # 00:30
 
 
 @pytest.mark.parametrize("name", ["mne_2024Q3_personnel.csv", "MNE_2024Q3_persons.csv", "MNE_2024Q5_personnel.csv",

@@ -13,8 +13,8 @@ from orchestration.defs.reports.sensors import reports_when_changed
 from orchestration.resources import ParityResource
 from parity.cli import main
 from parity.config import Config, Settings
-from parity.reports.build import build_reports
 from parity.regions import areas
+from parity.reports.build import build_reports
 from parity.reports.figures import CATEGORY_SERIES
 
 FIGURE_TITLES = ("Women's share by category over time", "Rank pyramid by sex (NATO bands)",

@@ -9,9 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import deliver, sample_files
 from parity.clock import Clock
 from parity.config import Settings, SettingsError
+
+from conftest import deliver, sample_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SET = "2025-02-20T10:00:00+01:00"
@@ -37,7 +38,7 @@ def test_production_settings_run_on_the_real_clock(monkeypatch):
         monkeypatch.setenv(name, SET)
     settings = Settings.from_env()
     assert not settings.clock.is_set and settings.clock.label == "real"
-    assert abs(settings.clock.now() - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(seconds=5)
+    assert abs(settings.clock.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=5)
 
 
 def test_a_set_clock_runs_on_from_its_instant():

@@ -53,7 +53,7 @@ class SubmissionVersion:
 
     @property
     def file_name(self) -> str:
-        stamp = self.received_at.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = self.received_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         return f"{self.country}_{self.period}_{stamp}" + (f"_{self.delivery_id}" if self.delivery_id else "")
 
     def local_time(self) -> str:
@@ -170,7 +170,7 @@ def render_html(version: SubmissionVersion, lang: str) -> str:
     e = html.escape
     sections = []
     for language in languages(lang):
-        L = lambda key, **kw: e(label(language, key, **kw))  # noqa: E731 - a shorthand used in one place
+        L = lambda key, language=language, **kw: e(label(language, key, **kw))  # noqa: E731 - a shorthand used here
         rows = "".join(
             f"<tr><td>{e(t.file)}</td><td>{e(t.table)}</td><td>{e(t.sheet or '')}</td>"
             f"<td>{e(_status(language, t))}</td><td>{'' if t.rows is None else t.rows}</td></tr>"

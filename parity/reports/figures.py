@@ -156,7 +156,8 @@ def deployment(data: ReportData) -> Figure:
         value = data.get("WSHARE_DEPLOYED", breakdown="un_role", breakdown_value=role)
         bars.append(Bar(label, None if gap is None or gap.obs_status == "C" else gap.women_percent,
                         suppressed=bool(gap and gap.obs_status == "C"), target=gap.target_percent if gap else None))
-        table.append((label, counted(value, "numerator"), counted(value, "denominator"), shown(value), f"{gap.target_percent}%" if gap and gap.target_percent is not None else "",
+        target = f"{gap.target_percent}%" if gap and gap.target_percent is not None else ""
+        table.append((label, counted(value, "numerator"), counted(value, "denominator"), shown(value), target,
                       f"{gap.gap_points:+.1f}" if gap and gap.gap_points is not None else ""))
     total = data.get("WSHARE_DEPLOYED")
     table.append(("All deployments", counted(total, "numerator"), counted(total, "denominator"), shown(total), "", ""))

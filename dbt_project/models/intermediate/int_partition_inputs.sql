@@ -16,10 +16,10 @@ by_partition as (
     select
         country_code,
         period,
-        {{ period_index('period') }} as period_index,
-        {%- for table in ['personnel', 'recruitment', 'separations', 'deployments', 'trainings', 'complaints'] %}
-        max(case when table_name = '{{ table }}' then submission_table_id end) as {{ table }}_id{{ ',' if not loop.last }}
-        {%- endfor %}
+        {% for table in ['personnel', 'recruitment', 'separations', 'deployments', 'trainings', 'complaints'] -%}
+        max(case when table_name = '{{ table }}' then submission_table_id end) as {{ table }}_id,
+        {% endfor -%}
+        {{ period_index('period') }} as period_index
     from current_tables
     group by country_code, period
 
@@ -34,14 +34,16 @@ with_history as (
         (
             select {{ dbt.listagg(fingerprint_part('earlier.trainings_id'), "','", 'order by earlier.period_index') }}
             from by_partition as earlier
-            where earlier.country_code = p.country_code
-              and earlier.period_index <= p.period_index
-              and earlier.trainings_id is not null
+            where
+                earlier.country_code = p.country_code
+                and earlier.period_index <= p.period_index
+                and earlier.trainings_id is not null
         ) as trainings_history
     from by_partition as p
     left join by_partition as previous
-        on previous.country_code = p.country_code
-        and previous.period_index = p.period_index - 1
+        on
+            previous.country_code = p.country_code
+            and previous.period_index = p.period_index - 1
 
 ),
 
@@ -51,7 +53,8 @@ countries as (
         country_code,
         period,
         period_index,
-        {%- for table in ['personnel', 'previous_personnel', 'recruitment', 'separations', 'deployments', 'trainings', 'complaints'] %}
+        {%- for table in ['personnel', 'previous_personnel', 'recruitment', 'separations', 'deployments',
+                          'trainings', 'complaints'] %}
         {{ table }}_id,
         {%- endfor %}
         -- facts: their own table
@@ -88,7 +91,8 @@ regional as (
         m.region_code as country_code,
         c.period,
         min(c.period_index) as period_index,
-        {%- for table in ['personnel', 'previous_personnel', 'recruitment', 'separations', 'deployments', 'trainings', 'complaints'] %}
+        {%- for table in ['personnel', 'previous_personnel', 'recruitment', 'separations', 'deployments',
+                          'trainings', 'complaints'] %}
         cast(null as {{ dbt.type_bigint() }}) as {{ table }}_id,
         {%- endfor %}
         {%- for family in ['person_history', 'recruitment', 'separations', 'deployments', 'trainings', 'complaints',

@@ -19,8 +19,9 @@ ranked as (
         p.category_code in {{ sql_list('uniformed_categories') }} as is_uniformed
     from {{ ref('stg_personnel') }} as p
     left join ranks as r on r.country_code = p.country_code and r.local_rank = p.local_rank
-    where {{ partition_filter(country_column='p.country_code', period_column='p.period') }}
-       or {{ partition_filter(lag=1, country_column='p.country_code', period_column='p.period') }}
+    where
+        {{ partition_filter(country_column='p.country_code', period_column='p.period') }}
+        or {{ partition_filter(lag=1, country_column='p.country_code', period_column='p.period') }}
 
 ),
 
@@ -52,6 +53,7 @@ select
     coalesce(s.is_uniformed and previous.is_uniformed and s.rank_order > previous.rank_order, false) as is_promoted
 from snapshot as s
 left join ranked as previous
-    on previous.country_code = s.country_code
-    and previous.person_key = s.person_key
-    and previous.period_index = s.period_index - 1
+    on
+        previous.country_code = s.country_code
+        and previous.person_key = s.person_key
+        and previous.period_index = s.period_index - 1

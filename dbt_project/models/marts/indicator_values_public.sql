@@ -17,8 +17,10 @@ classified as (
 
     select
         *,
-        (numerator between 1 and {{ threshold }}
-         or (denominator - numerator) between 1 and {{ threshold }}) as is_confidential
+        (
+            numerator between 1 and {{ threshold }}
+            or (denominator - numerator) between 1 and {{ threshold }}
+        ) as is_confidential
     from indicator_values
 
 )

@@ -28,6 +28,7 @@ select
 from deployed as d
 inner join {{ ref('dim_period') }} as p on p.period = d.period
 left join targets as t
-    on t.un_role = d.un_role
-    -- before 2021 the first target applies, after 2028 the last
-    and t.year = case when p.year < 2021 then 2021 when p.year > 2028 then 2028 else p.year end
+    on
+        t.un_role = d.un_role
+        -- before 2021 the first target applies, after 2028 the last
+        and t.year = case when p.year < 2021 then 2021 when p.year > 2028 then 2028 else p.year end

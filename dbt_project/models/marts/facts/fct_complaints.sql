@@ -25,6 +25,9 @@ select
     status_code,
     closed_date,
     report_date between quarter_first_day and quarter_last_day as is_received_in_quarter,
-    coalesce(status_code in {{ sql_list('closed_complaint_statuses') }}
-             and closed_date between quarter_first_day and quarter_last_day, false) as is_closed_in_quarter
+    coalesce(
+        status_code in {{ sql_list('closed_complaint_statuses') }}
+        and closed_date between quarter_first_day and quarter_last_day,
+        false
+    ) as is_closed_in_quarter
 from complaints
