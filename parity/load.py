@@ -77,19 +77,19 @@ def pending_partitions(settings: Settings) -> tuple[list[tuple[str, str]], list[
     return sorted(partitions, key=lambda cp: (cp[1], cp[0])), skipped
 
 
-def load(settings: Settings, say=print) -> LoadReport:
+def load(settings: Settings, say=print, build: bool = True) -> LoadReport:
     """Run the `ingest` job for each (quarter, country) with new files, then `transform` once when
-    anything was accepted or the derived side is stale."""
+    anything was accepted or the derived side is stale (unless `build` is False: the next load builds)."""
     prepare_home(settings.home)
     # Loads take turns on their own lock; each step takes the warehouse lock for its unit of work, after
     # its Dagster pool slot, as a daemon-launched run does. Holding the warehouse lock across the load
     # would invert that order: the load would wait for a slot held by a run waiting for the lock.
     with writer_lock(settings.home / LOAD_LOCK, "parity load", settings.lock_wait,
                      on_wait=lambda who: say(f"waiting for the warehouse: {who} is loading it")):
-        return _load(settings, say)
+        return _load(settings, say, build)
 
 
-def _load(settings: Settings, say) -> LoadReport:
+def _load(settings: Settings, say, build: bool) -> LoadReport:
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
@@ -131,10 +131,10 @@ def _load(settings: Settings, say) -> LoadReport:
         stale = warehouse.stale_layers(con, settings.public_warehouse.exists())
     report = LoadReport(rows, skipped, None, failures=failures, freed=freed)
     accepted = any(r[4] == "accepted" for r in rows)
-    if accepted or stale:
+    if build and (accepted or stale):
         if not accepted:
             report.caught_up = stale
-            say(f"{' and '.join(stale)} older than the raw data (a build that did not finish): rebuilding")
+            say(f"{' and '.join(stale)} older than the raw data (a build that did not run or finish): rebuilding")
         # dagster-dbt writes dbt's event lines to the step's stdout (the UI shows them as the step's
         # log); on the command line they go to a file, and the summary says where.
         report.transform_log = settings.home / "logs" / f"dbt-build-{settings.clock.now():%Y%m%d-%H%M%S}.log"
