@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from parity import warehouse
+from parity.config import Settings
 from parity.faults import POINTS
 from parity.load import LOAD_LOCK, load
 
@@ -211,13 +212,14 @@ def test_the_key_file_is_owner_only_from_its_creation(home, monkeypatch):
     from parity.pseudonym import create_key_file
 
     monkeypatch.delenv("PARITY_PSEUDONYM_KEY")
+    settings = Settings.from_env()  # without the key of the environment
     old = os.umask(0)  # whatever the umask: the file is created 0600
     try:
-        assert create_key_file(home)
+        assert create_key_file(settings)
     finally:
         os.umask(old)
-    assert stat.S_IMODE(home.key_file.stat().st_mode) == 0o600
-    assert not create_key_file(home)  # there is one already: kept as it is
+    assert stat.S_IMODE(settings.key_file.stat().st_mode) == 0o600
+    assert not create_key_file(settings)  # there is one already: kept as it is
 
 
 def test_a_file_still_being_written_waits_for_the_settle_time(home, monkeypatch):
@@ -225,7 +227,6 @@ def test_a_file_still_being_written_waits_for_the_settle_time(home, monkeypatch)
 
     monkeypatch.setenv("PARITY_SETTLE_SECONDS", "3600")
     deliver(home, *sample_files("MNE", "2024Q3"))
-    from parity.config import Settings
     partitions, skipped = pending_partitions(Settings.from_env())
     assert partitions == [] and len(skipped) == 6 and all("taken once it has settled" in s for s in skipped)
 
