@@ -27,6 +27,7 @@ from parity.quality.gate import CheckSummary, check_table
 from parity.submissions import record_versions
 from sources import DIALECTS, Problem, ReadError, parse_delivery_name
 from sources.errors import HasProblems
+from sources.period import Period
 from sources.reader import DeliveryName, ExtractTable
 from sources.redact import shown
 
@@ -92,6 +93,14 @@ def not_a_delivery_file(path: Path) -> str | None:
     if info.st_nlink != 1:
         return "a file with another name (hard link) elsewhere: not read"
     return None
+
+
+def quarter_not_ended(settings: Settings, period: str, now: dt.datetime) -> str | None:
+    """Why a delivery of `period` waits (None: it may be taken): its quarter has not ended on parity's
+    clock. `parity load` and the inbox sensor list it and take it once the quarter has ended."""
+    if Period.parse(period).has_ended(now, settings.timezone):
+        return None
+    return f"quarter {period} has not ended yet ({settings.timezone} time): taken once it has"
 
 
 def refused_line(settings: Settings, path: Path, why: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from parity import warehouse
 from parity.config import Settings
-from parity.ingest import inbox_deliveries, new_files, refused_line, stray_entries
+from parity.ingest import inbox_deliveries, new_files, quarter_not_ended, refused_line, stray_entries
 from parity.lock import writer_lock
 from parity.private import prepare_home
 from parity.pseudonym import check_key, load_key
@@ -58,18 +58,20 @@ def not_taken(settings: Settings, now: float) -> tuple[dict[str, list[Path]], li
 def pending_partitions(settings: Settings) -> tuple[list[tuple[str, str]], list[str]]:
     from orchestration.partitions import QUARTER_KEYS
     from sources import parse_delivery_name
-    from sources.period import Period
 
     settled, skipped = not_taken(settings, time.time())
     partitions = set()
     now = settings.clock.now()
     for country, paths in settled.items():
-        for path in new_files(settings, country, files=paths):
+        due = []  # files of quarters that have ended: only those are hashed against the registry
+        for path in paths:
+            if why := quarter_not_ended(settings, parse_delivery_name(path).period, now):
+                skipped.append(refused_line(settings, path, why))
+            else:
+                due.append(path)
+        for path in new_files(settings, country, files=due):
             period = parse_delivery_name(path).period
-            if not Period.parse(period).has_ended(now, settings.timezone):
-                skipped.append(f"{country}/{path.name}: quarter {period} has not ended yet ({settings.timezone} "
-                               f"time): taken once it has")
-            elif period in QUARTER_KEYS:
+            if period in QUARTER_KEYS:
                 partitions.add((country, period))
             else:
                 skipped.append(f"{country}/{path.name}: quarter {period} has no partition "

@@ -7,9 +7,8 @@ import dagster as dg
 
 from orchestration.partitions import QUARTER_KEYS, partition_key
 from orchestration.resources import ParityResource
-from parity.ingest import file_sha256, inbox_deliveries, refused_line, stray_entries
+from parity.ingest import file_sha256, inbox_deliveries, quarter_not_ended, refused_line, stray_entries
 from sources.dialect import DIALECTS
-from sources.period import Period
 
 INGEST_JOB = "ingest"
 
@@ -24,6 +23,7 @@ def scan_inbox(settings, cursor: dict, now: float) -> tuple[dict[tuple[str, str]
     changed: dict[tuple[str, str], list[str]] = {}
     warnings = []
     refused = stray_entries(settings)
+    clock_now = settings.clock.now()
     for country in sorted(DIALECTS):
         named, not_delivery = inbox_deliveries(settings, country)
         refused += not_delivery
@@ -32,6 +32,9 @@ def scan_inbox(settings, cursor: dict, now: float) -> tuple[dict[tuple[str, str]
             stat = path.lstat()
             if now - stat.st_mtime < settings.settle_seconds:
                 continue  # still being written, or just landed: wait for it to stand still
+            if why := quarter_not_ended(settings, name.period, clock_now):
+                refused.append((path, why))  # looked at again at every tick, hashed once its quarter has ended
+                continue
             previous = files.get(rel)
             if previous and previous[:2] == [stat.st_size, stat.st_mtime_ns]:
                 continue
@@ -41,11 +44,6 @@ def scan_inbox(settings, cursor: dict, now: float) -> tuple[dict[tuple[str, str]
                 continue
             files[rel] = [stat.st_size, stat.st_mtime_ns, sha]
             if previous and previous[2] == sha:
-                continue
-            if not Period.parse(name.period).has_ended(settings.clock.now(), settings.timezone):
-                del files[rel]  # looked at again at every tick: taken once the quarter has ended
-                refused.append((path, f"quarter {name.period} has not ended yet ({settings.timezone} time): "
-                                      f"taken once it has"))
                 continue
             if name.period not in QUARTER_KEYS:
                 warnings.append(f"{rel}: quarter {name.period} is outside the partitions of this code location")
