@@ -60,9 +60,10 @@ dev: setup
 docs: setup
 	$(BIN)/python -m parity.docs
 
+# `parity load` against the floor of the same work (bench/README.md); the scale-10 run on request:
+# make bench BENCH_ARGS=--scale10
 bench: setup
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/marts.py
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 # Re-pin requirements.lock from pyproject.toml's ranges (needs the package registry).
 lock: setup

@@ -34,6 +34,14 @@ def test_every_suite_keeps_every_expectation():
             assert {"rule", "expected", "fix"} <= set(expectation.meta), (name, entry["type"])
 
 
+def test_no_expectation_passes_with_failing_rows():
+    """run_suite asks GX for the failing rows only when an expectation failed: that counts every
+    unexpected row only while no expectation may pass with some (`mostly`)."""
+    for name in EXPECTATION_COUNTS:
+        for entry in suite_entries(name):
+            assert "mostly" not in entry.get("kwargs", {}), (name, entry["type"])
+
+
 def test_a_malformed_expectation_is_refused_not_dropped(tmp_path, monkeypatch):
     import parity.quality.suites as suites
 

@@ -1,0 +1,163 @@
+"""Load benchmark: `parity load` as an engineer runs it, against the floor of the same work, in one run.
+
+    .venv/bin/python bench/load.py [--history 8,40] [--scale 1] [--scale10] [--keep DIR]
+
+What is timed is the command line, `parity load`, on a fresh $PARITY_HOME with PARITY_SETTLE_SECONDS=0,
+everything included: reading, checks, pseudonymisation, archive, registry, `dbt build` with its tests,
+public.duckdb. For each history length H (quarters ending 2024Q4, four countries):
+- full:        the H quarters land in the inboxes at once; one `parity load` from scratch;
+- new quarter: 2025Q1 of the four countries lands; `parity load` again.
+The floor, in the same run: a plain DuckDB + calamine read of the same personnel files, with one
+indicator computed (the share of women per country and quarter); no checks, no registry, no dbt.
+The figures are ratios to it (machines are noisy). Targets (issue 13, docs/decisions.md "Speed"):
+full load of 4 x 8 within 10x the floor; a new quarter within 20 s, and within 1.2x between 8 and
+40 quarters of history. --scale10: 40 quarters at scale 10 from scratch (target: 15 minutes, 4 GiB),
+with the peak memory of the load and of its largest child (dbt).
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+COUNTRIES = ["BIH", "MKD", "MNE", "SRB"]
+NEWEST = "2024Q4"
+NEW_QUARTER = "2025Q1"
+
+
+def periods_ending(newest: str, count: int) -> list:
+    from sources.period import Period
+
+    periods = [Period.parse(newest)]
+    while len(periods) < count:
+        periods.insert(0, periods[0].previous())
+    return periods
+
+
+def generate(inbox: Path, periods: list, scale: float) -> None:
+    from parity.generate import generate as write_deliveries
+
+    write_deliveries(inbox, periods, COUNTRIES, scale=scale, seed=1, progress=False)
+
+
+def floor(inbox: Path, work: Path) -> dict:
+    """The plain read: every personnel table straight into DuckDB (CSV by DuckDB, Windows-1251 by
+    pandas, workbooks by calamine), then the share of women per country and quarter in SQL."""
+    import duckdb
+    import pandas as pd
+    from python_calamine import CalamineWorkbook
+
+    from sources.dialect import COMMON_CODES, DIALECTS
+
+    start = time.perf_counter()
+    (work / "floor.duckdb").unlink(missing_ok=True)
+    con = duckdb.connect(str(work / "floor.duckdb"))
+    con.execute("CREATE TABLE personnel (country VARCHAR, period VARCHAR, sex VARCHAR)")
+    rows = 0
+    for path in sorted(inbox.glob("*/*")):
+        country, period = path.parent.name, path.stem.split("_")[1]
+        dialect = DIALECTS[country]
+        header = dialect.headers["personnel"]["sex"]
+        if path.suffix == ".xlsx":
+            cells = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(dialect.sheets["personnel"]).to_python()
+            frame = pd.DataFrame(cells[1:], columns=[str(c) for c in cells[0]])
+        elif "personnel" not in path.name:
+            continue
+        elif dialect.encoding != "utf-8":
+            frame = pd.read_csv(path, encoding=dialect.encoding, sep=dialect.delimiter, dtype=str)
+        else:
+            frame = con.execute("SELECT * FROM read_csv(?, delim=?, header=true, all_varchar=true)",
+                                [str(path), dialect.delimiter]).df()
+        column = next(c for c in frame.columns if dialect.key(str(c)) == dialect.key(header))  # case, script vary
+        con.execute(f'INSERT INTO personnel SELECT ?, ?, lower(trim("{column}")) FROM frame', [country, period])
+        rows += len(frame)
+    women = sorted({label.lower() for d in DIALECTS.values()
+                    for label in (d.codes.get("sex") or COMMON_CODES["sex"])["F"]})
+    shares = con.execute("SELECT country, period, avg(CASE WHEN sex IN (SELECT unnest(?)) THEN 1 ELSE 0 END) "
+                         "FROM personnel GROUP BY ALL", [women]).fetchall()
+    con.close()
+    return {"seconds": time.perf_counter() - start, "rows": rows, "indicator_rows": len(shares)}
+
+
+def parity_load(home: Path, inbox: Path) -> dict:
+    """`parity load` in its own process, as an engineer starts it; its wall time and peak memory."""
+    env = {**os.environ, "PARITY_HOME": str(home), "PARITY_INBOX": str(inbox), "PARITY_PSEUDONYM_KEY": "bench",
+           "PARITY_SETTLE_SECONDS": "0", "DAGSTER_HOME": str(home / "dagster")}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    result = subprocess.run([str(Path(sys.executable).with_name("parity")), "load"], env=env, capture_output=True,
+                            text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"parity load failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": seconds, "peak_mib": max(peak, before) / 1024}
+
+
+def run_history(work: Path, quarters: int, scale: float) -> dict:
+    """A full load of `quarters` quarters, then one new quarter, and the floor of the full load."""
+    inbox, home = work / f"inbox-{scale:g}x{quarters}", work / f"home-{scale:g}x{quarters}"
+    staged = work / f"new-{scale:g}x{quarters}"
+    if not inbox.exists():
+        generate(inbox, periods_ending(NEWEST, quarters), scale)
+        generate(staged, periods_ending(NEW_QUARTER, 1), scale)
+    figures = {"quarters": quarters, "scale": scale, "floor": floor(inbox, work)}
+    figures["full"] = parity_load(home, inbox)
+    for path in staged.glob("*/*"):
+        (inbox / path.parent.name / path.name).write_bytes(path.read_bytes())
+    figures["new_quarter"] = parity_load(home, inbox)
+    return figures
+
+
+def report(results: list[dict]) -> None:
+    print("\n| scale x quarters | floor s | full load s | full / floor | new quarter s | peak MiB (largest process) |")
+    print("|---|---|---|---|---|---|")
+    for f in results:
+        ratio = f["full"]["seconds"] / f["floor"]["seconds"]
+        print(f"| {f['scale']:g} x {f['quarters']} | {f['floor']['seconds']:.1f} | {f['full']['seconds']:.1f} | "
+              f"{ratio:.1f}x | {f['new_quarter']['seconds']:.1f} | {f['full']['peak_mib']:,.0f} |")
+    by = {(f["scale"], f["quarters"]): f for f in results}
+    if (1.0, 8) in by:
+        f = by[(1.0, 8)]
+        ratio = f["full"]["seconds"] / f["floor"]["seconds"]
+        print(f"\nfull load 4 x 8 / floor: {ratio:.1f}x (target at most 10x): {'met' if ratio <= 10 else 'NOT met'}")
+        print(f"new quarter after 8: {f['new_quarter']['seconds']:.1f} s (target at most 20 s on a quiet machine): "
+              f"{'met' if f['new_quarter']['seconds'] <= 20 else 'NOT met'}")
+    if (1.0, 8) in by and (1.0, 40) in by:
+        growth = by[(1.0, 40)]["new_quarter"]["seconds"] / by[(1.0, 8)]["new_quarter"]["seconds"]
+        print(f"new quarter after 40 / after 8 quarters of history: {growth:.2f}x (target at most 1.2x): "
+              f"{'met' if growth <= 1.2 else 'NOT met'}")
+    if (10.0, 40) in by:
+        f = by[(10.0, 40)]
+        minutes, gib = f["full"]["seconds"] / 60, f["full"]["peak_mib"] / 1024
+        print(f"scale 10 x 40 from scratch: {minutes:.1f} min, peak {gib:.2f} GiB (targets 15 min, 4 GiB): "
+              f"{'met' if minutes <= 15 and gib <= 4 else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--history", default="8,40", help="history lengths in quarters, comma-separated")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--scale10", action="store_true", help="also 40 quarters at scale 10 (about 4 M rows)")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (generated files are reused)")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="parity-bench-load-"))
+    work.mkdir(parents=True, exist_ok=True)
+    runs = [(args.scale, int(q)) for q in args.history.split(",")] + ([(10.0, 40)] if args.scale10 else [])
+    results = []
+    for scale, quarters in runs:
+        figures = run_history(work, quarters, scale)
+        results.append(figures)
+        print(json.dumps(figures), flush=True)
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
