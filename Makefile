@@ -37,8 +37,10 @@ browser:
 demo: setup browser
 	$(BIN)/parity demo
 
+# Two processes (pytest-xdist; a module and its fixtures stay on one): the suite spends its time in
+# loads and dbt builds that use one core each.
 test: setup browser lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The edit loop (well under 90 s): ruff, the tests that need no warehouse, server, browser or other
 # process (tests/conftest.py marks the others `integration`), and dbt's unit tests on an empty warehouse.

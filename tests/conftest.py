@@ -125,10 +125,18 @@ INTEGRATION_FIXTURES = {"home", "history", "postgres", "smtp", "generated", "bro
 INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test_cli", "test_browser"}
 
 
+# `make test` runs the modules on two processes (pytest-xdist, --dist loadfile: a module and its
+# fixtures stay on one worker). The slowest modules start first, so that no long one is left for the end.
+SLOWEST_FIRST = ("test_crash", "test_marts", "test_incremental", "test_fifth_country", "test_reports", "test_cli",
+                 "test_portability", "test_orchestration", "test_hostile", "test_publish")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__ in INTEGRATION_MODULES:
             item.add_marker(pytest.mark.integration)
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.module.__name__, len(rank)))  # stable: a module's order is kept
 
 
 # Tests write nothing into the repository: what git sees (changed or new, not ignored) is the same after

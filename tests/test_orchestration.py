@@ -126,15 +126,24 @@ def _attached_data_tests() -> int:
     return sum(1 for n in manifest["nodes"].values() if n["resource_type"] == "test" and n.get("attached_node"))
 
 
-def test_transform_job_builds_the_marts_with_their_checks_then_public_duckdb(home):
+def test_a_load_requests_one_transform_run_that_builds_the_marts_with_their_checks_then_public_duckdb(home):
+    """marts_after_load: nothing loaded, nothing requested; materialised raw partitions request one
+    `transform` run (dbt build, then public.duckdb) that builds a fresh warehouse, every dbt data test
+    an asset check; built, nothing is stale and nothing more is requested."""
     from orchestration.definitions import defs
+    from orchestration.defs.dbt.sensors import marts_after_load
 
     deliver(home, *sample_files("MNE"))
     instance = dg.DagsterInstance.ephemeral()
+    context = dg.build_sensor_context(instance=instance, resources=RESOURCES)
+    assert isinstance(marts_after_load(context), dg.SkipReason)
     for period in ("2024Q3", "2024Q4"):
         assert _materialize(partition_key("MNE", period), instance).success
-    result = defs.resolve_job_def("transform").execute_in_process(instance=instance)
+    request = marts_after_load(context)
+    assert isinstance(request, dg.RunRequest) and marts_after_load.job_name == "transform"
+    result = defs.resolve_job_def("transform").execute_in_process(instance=instance, run_config=request.run_config)
     assert result.success
+    assert isinstance(marts_after_load(context), dg.SkipReason)  # once per load; built, nothing is stale
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     assert len(checks) == _attached_data_tests() > 250
     assert all(e.event_specific_data.passed for e in checks)
@@ -162,23 +171,19 @@ def test_transform_job_builds_the_marts_with_their_checks_then_public_duckdb(hom
                                       ledger)
 
 
-def test_dbt_docs_generate_offline_with_every_mart_column_described(home):
-    """`make docs`: one page that opens from disk, its catalog read from the warehouse; every column of
-    every mart is described. Before any load, the same page without a catalog."""
+def test_dbt_docs_generate_offline_with_every_mart_column_described(home, history, tmp_path):
+    """`make docs`: one page that opens from disk, its catalog read from the warehouse (the session's
+    loaded history); every column of every mart is described. Before any load, the same page without
+    a catalog."""
     import json
 
     from parity.docs import generate_docs
 
-    page = generate_docs(home, home.home / "docs-before-any-load")
+    page = generate_docs(home, tmp_path / "docs-before-any-load")
     assert page.name == "static_index.html" and "fct_personnel_quarter" in page.read_text(encoding="utf-8")
 
-    deliver(home, *sample_files("SRB"))
-    instance = dg.DagsterInstance.ephemeral()
-    assert _materialize(partition_key("SRB", "2024Q3"), instance).success
-    from orchestration.definitions import defs
-    assert defs.resolve_job_def("transform").execute_in_process(instance=instance).success
-    target = home.home / "docs-target"  # not the project's target/: tests write nothing into the repository
-    page = generate_docs(home, target)
+    target = tmp_path / "docs-target"  # not the project's target/: tests write nothing into the repository
+    page = generate_docs(history, target)
     assert page.exists()
     catalog = json.loads((target / "catalog.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
@@ -193,19 +198,3 @@ def test_dbt_docs_generate_offline_with_every_mart_column_described(home):
 
 
 
-def test_a_load_requests_one_transform_run(home):
-    """marts_after_load: nothing loaded, nothing requested; a materialised raw partition requests one
-    `transform` run (dbt build, then public.duckdb), and that run works on a fresh warehouse."""
-    from orchestration.defs.dbt.sensors import marts_after_load
-
-    deliver(home, *sample_files("MNE", "2024Q3"))
-    instance = dg.DagsterInstance.ephemeral()
-    context = dg.build_sensor_context(instance=instance, resources=RESOURCES)
-    assert isinstance(marts_after_load(context), dg.SkipReason)
-    assert _materialize(partition_key("MNE", "2024Q3"), instance).success
-    request = marts_after_load(context)
-    assert isinstance(request, dg.RunRequest) and marts_after_load.job_name == "transform"
-    from orchestration.definitions import defs
-    run = defs.resolve_job_def("transform").execute_in_process(instance=instance, run_config=request.run_config)
-    assert run.success and home.public_warehouse.exists()
-    assert isinstance(marts_after_load(context), dg.SkipReason)  # once per load; built, nothing is stale
