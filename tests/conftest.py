@@ -126,8 +126,9 @@ INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test
 
 
 # `make test` runs the modules on two processes (pytest-xdist, --dist loadfile: a module and its
-# fixtures stay on one worker). The slowest modules start first, so that no long one is left for the end.
-SLOWEST_FIRST = ("test_crash", "test_marts", "test_incremental", "test_fifth_country", "test_reports", "test_cli",
+# fixtures stay on one worker; --no-loadscope-reorder: in this order). The slowest modules start first,
+# so that no long one is left for the end; xdist hands each worker two modules to begin with.
+SLOWEST_FIRST = ("test_crash", "test_marts", "test_incremental", "test_fifth_country", "test_cli", "test_reports",
                  "test_portability", "test_orchestration", "test_hostile", "test_publish")
 
 
