@@ -41,8 +41,10 @@ class LoadReport:
 
 
 def not_taken(settings: Settings, now: float) -> tuple[dict[str, list[Path]], list[str]]:
-    """The settled delivery files per country, and a line for each entry of the inboxes not taken."""
+    """The delivery files per country that may be taken now (settled, of a quarter that has ended on
+    parity's clock), and a line for each entry of the inboxes not taken (as the inbox sensor decides)."""
     taken, lines = {}, [refused_line(settings, path, why) for path, why in stray_entries(settings)]
+    clock_now = settings.clock.now()
     for country in sorted(DIALECTS):
         named, refused = inbox_deliveries(settings, country)
         lines += [refused_line(settings, path, why) for path, why in refused]
@@ -50,6 +52,8 @@ def not_taken(settings: Settings, now: float) -> tuple[dict[str, list[Path]], li
             if now - name.path.lstat().st_mtime < settings.settle_seconds:
                 lines.append(refused_line(settings, name.path, f"changed in the last {settings.settle_seconds:.0f} s "
                                                                f"(still being written?): taken once it has settled"))
+            elif why := quarter_not_ended(settings, name.period, clock_now):
+                lines.append(refused_line(settings, name.path, why))  # hashed only once its quarter has ended
             else:
                 taken.setdefault(country, []).append(name.path)
     return taken, lines
@@ -61,21 +65,14 @@ def pending_partitions(settings: Settings) -> tuple[list[tuple[str, str]], list[
 
     settled, skipped = not_taken(settings, time.time())
     partitions = set()
-    now = settings.clock.now()
     for country, paths in settled.items():
-        due = []  # files of quarters that have ended: only those are hashed against the registry
-        for path in paths:
-            if why := quarter_not_ended(settings, parse_delivery_name(path).period, now):
-                skipped.append(refused_line(settings, path, why))
-            else:
-                due.append(path)
-        for path in new_files(settings, country, files=due):
+        for path in new_files(settings, country, files=paths):
             period = parse_delivery_name(path).period
             if period in QUARTER_KEYS:
                 partitions.add((country, period))
             else:
-                skipped.append(f"{country}/{path.name}: quarter {period} has no partition "
-                               f"({QUARTER_KEYS[0]} to {QUARTER_KEYS[-1]})")
+                skipped.append(refused_line(settings, path, f"quarter {period} has no partition "
+                                                            f"({QUARTER_KEYS[0]} to {QUARTER_KEYS[-1]})"))
     return sorted(partitions, key=lambda cp: (cp[1], cp[0])), skipped
 
 
