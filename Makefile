@@ -63,7 +63,8 @@ dev: setup
 docs: setup
 	$(BIN)/python -m parity.docs
 
-# `parity load` against the floor of the same work (bench/README.md); the scale-10 run on request:
+# `parity load` against the floor of the same work (bench/load.py; README, "Tests and benchmarks");
+# the scale-10 run on request:
 # make bench BENCH_ARGS=--scale10
 bench: setup
 	$(BIN)/python bench/load.py $(BENCH_ARGS)

@@ -17,7 +17,6 @@ with the peak memory of the load and of its largest child (dbt).
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -28,7 +27,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-COUNTRIES = ["BIH", "MKD", "MNE", "SRB"]
 NEWEST = "2024Q4"
 NEW_QUARTER = "2025Q1"
 
@@ -44,8 +42,9 @@ def periods_ending(newest: str, count: int) -> list:
 
 def generate(inbox: Path, periods: list, scale: float) -> None:
     from parity.generate import generate as write_deliveries
+    from sources.dialect import DIALECTS
 
-    write_deliveries(inbox, periods, COUNTRIES, scale=scale, seed=1, progress=False)
+    write_deliveries(inbox, periods, sorted(DIALECTS), scale=scale, seed=1, progress=False)
 
 
 def floor(inbox: Path, work: Path) -> dict:
@@ -87,27 +86,35 @@ def floor(inbox: Path, work: Path) -> dict:
     return {"seconds": time.perf_counter() - start, "rows": rows, "indicator_rows": len(shares)}
 
 
+# Starts `parity load` and reports its peak memory: RUSAGE_CHILDREN is the largest of a process's
+# waited-for descendants over its whole life, so each load gets a fresh process to measure it.
+MEASURED = ("import resource, subprocess, sys; status = subprocess.run(sys.argv[1:]).returncode; "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(status)")
+
+
 def parity_load(home: Path, inbox: Path, partitions: int) -> dict:
-    """`parity load` in its own process, as an engineer starts it; its wall time and peak memory. It
-    must have taken `partitions` (quarter, country) partitions and built the marts."""
+    """`parity load` in its own process, as an engineer starts it; its wall time and the peak memory
+    of its largest process (itself or dbt). It must have taken `partitions` (quarter, country)
+    partitions and built the marts."""
     env = {**os.environ, "PARITY_HOME": str(home), "PARITY_INBOX": str(inbox), "PARITY_PSEUDONYM_KEY": "bench",
            "PARITY_SETTLE_SECONDS": "0", "DAGSTER_HOME": str(home / "dagster")}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    result = subprocess.run([str(Path(sys.executable).with_name("parity")), "load"], env=env, capture_output=True,
-                            text=True)
+    result = subprocess.run([sys.executable, "-c", MEASURED, str(Path(sys.executable).with_name("parity")), "load"],
+                            env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     taken = result.stdout.count(": archive, read, check, load")
     if result.returncode != 0 or taken != partitions or "dbt build: done" not in result.stdout:
         sys.exit(f"parity load failed ({result.returncode}; {taken} of {partitions} partitions):\n"
                  f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": seconds, "peak_mib": max(peak, before) / 1024}
+    peak_kib = int(result.stderr.strip().splitlines()[-1])
+    return {"seconds": seconds, "peak_mib": peak_kib / 1024}
 
 
 def run_history(work: Path, quarters: int, scale: float) -> dict:
     """A full load of `quarters` quarters, then one new quarter, and the floor of the full load. The
     generated files are kept (--keep reuses them); each run gets a fresh home and a fresh inbox."""
+    from sources.dialect import DIALECTS
+
     generated, staged = work / f"generated-{scale:g}x{quarters}", work / f"new-{scale:g}x{quarters}"
     if not generated.exists():
         generate(staged, periods_ending(NEW_QUARTER, 1), scale)
@@ -117,14 +124,14 @@ def run_history(work: Path, quarters: int, scale: float) -> dict:
     inbox, home = run / "inbox", run / "home"
     shutil.copytree(generated, inbox)  # copied before the clock starts (parity refuses hard links)
     figures = {"quarters": quarters, "scale": scale, "floor": floor(inbox, run)}
-    figures["full"] = parity_load(home, inbox, partitions=4 * quarters)
+    figures["full"] = parity_load(home, inbox, partitions=len(DIALECTS) * quarters)
     shutil.copytree(staged, inbox, dirs_exist_ok=True)
-    figures["new_quarter"] = parity_load(home, inbox, partitions=4)
+    figures["new_quarter"] = parity_load(home, inbox, partitions=len(DIALECTS))
     return figures
 
 
 def report(results: list[dict]) -> None:
-    print("\n| scale x quarters | floor s | full load s | full / floor | new quarter s | peak MiB (largest process) |")
+    print("\n| scale x quarters | floor s | full load s | full / floor | new quarter s | full load peak MiB (largest process) |")
     print("|---|---|---|---|---|---|")
     for f in results:
         ratio = f["full"]["seconds"] / f["floor"]["seconds"]
