@@ -83,27 +83,29 @@ def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None 
                        check=True, env={**os.environ, **secrets}, cwd=project_dir, stdout=subprocess.DEVNULL)
 
 
-def run_unit_tests(settings) -> None:
-    """dbt's unit tests alone (`make check`), on an empty warehouse in a temporary folder: the raw and
-    meta tables, then every seed and model with no rows (`--empty`), then the unit tests."""
+def run_unit_tests(settings) -> int:
+    """dbt's unit tests alone (`make check`, `make test`; a load's build leaves them out), on an empty
+    warehouse in a temporary folder: the raw and meta tables, then every seed and model with no rows
+    (`--empty`), then the unit tests. Raises if one fails; returns how many passed."""
     import duckdb
 
     from parity import warehouse
 
     with tempfile.TemporaryDirectory(prefix="parity-dbt-unit-") as folder:
-        empty = Path(folder) / "warehouse.duckdb"
+        empty, target = Path(folder) / "warehouse.duckdb", Path(folder) / "target"
         with duckdb.connect(str(empty)) as con:
             warehouse.ensure_schema(con)
-        run_dbt("build", "--empty", "--exclude", "test_type:data", warehouse=empty, target_path=Path(folder) / "target",
+        run_dbt("build", "--empty", "--exclude", "test_type:data", warehouse=empty, target_path=target,
                 settings=settings)
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+        return sum(1 for r in results if r["unique_id"].startswith("unit_test.") and r["status"] == "pass")
 
 
 if __name__ == "__main__":
     from parity.config import Settings
 
     if sys.argv[1:] == ["unit-tests"]:
-        run_unit_tests(Settings.from_env())
-        print("dbt unit tests: passed")
+        print(f"dbt unit tests: {run_unit_tests(Settings.from_env())} passed")
     else:
         # `make setup`: the manifest the Dagster code location is built from (dbt parse needs no database),
         # parsed with the variables the builds pass, so that their partial parsing can start from it

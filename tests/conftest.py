@@ -122,7 +122,7 @@ def new_database(server, name: str) -> str:
 # They are told apart by what they use, so a new test lands on the right side by itself.
 INTEGRATION_FIXTURES = {"home", "history", "postgres", "smtp", "generated", "browser", "dagster_ui", "project",
                         "warehouse"}
-INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test_cli", "test_browser"}
+INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test_cli", "test_browser", "test_dbt_unit"}
 
 
 # `make test` runs the modules on two processes (pytest-xdist, --dist loadfile: a module and its

@@ -12,6 +12,12 @@ from parity import warehouse
 from parity.dbt import dbt_vars, duckdb_output, generated_profile
 from parity.faults import fault_point
 
+# What a load's build leaves out. dbt's unit tests check the SQL on fixed inputs, not the data: they
+# run in `make check` and `make test`, on every change of a model, not again with each load (about
+# 3 s of each build). dbt's log file keeps what it says at info level; debug (every query and
+# event, about 1 s of each build) is for a developer running dbt by hand.
+PRODUCTION_BUILD = ["--exclude", "resource_type:unit_test", "--log-level-file", "info"]
+
 
 class ParityDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -33,8 +39,8 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, par
         # wait (bounded) for a reader that holds the file open, rather than let dbt fail on it at once
         with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
             state = warehouse.raw_state(con)
-        for event in dbt.cli(["build", "--profiles-dir", str(profiles), *dbt_vars(settings)], context=context,
-                             target_path=target_path).stream():
+        for event in dbt.cli(["build", *PRODUCTION_BUILD, "--profiles-dir", str(profiles), *dbt_vars(settings)],
+                             context=context, target_path=target_path).stream():
             fault_point("dbt")
             yield event
         # reached only when the whole build passed: the marts now show this state of the raw data
