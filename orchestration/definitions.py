@@ -3,12 +3,12 @@ check) -> dbt models -> public.duckdb -> quarterly reports and the PostgreSQL pu
 focal points and engineers beside it."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.defs.alerts.jobs import deadlines_job, send_alerts_job
 from orchestration.defs.alerts.sensors import alert_outbox, deadline_watch, engineers_on_failure
 from orchestration.defs.dbt.assets import warehouse_models
 from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.resource import ParityDbtCliResource
 from orchestration.defs.dbt.sensors import marts_after_load
 from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.schedules import quarterly_chase
@@ -27,7 +27,7 @@ defs = dg.Definitions(
     sensors=[inbox_sensor, marts_after_load, alert_outbox, engineers_on_failure, reports_when_changed,
              publish_after_refresh],
     schedules=[quarterly_chase, deadline_watch],
-    resources={"parity": ParityResource(), "dbt": DbtCliResource(
+    resources={"parity": ParityResource(), "dbt": ParityDbtCliResource(
         project_dir=dbt_project,
         dbt_executable=str(DBT_EXECUTABLE),
     ), "publish_target": PublishTarget()},

@@ -4,6 +4,7 @@ import os
 
 import dagster as dg
 import pandas as pd
+import pytest
 
 from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.schedules import quarterly_chase
@@ -198,3 +199,18 @@ def test_dbt_docs_generate_offline_with_every_mart_column_described(home, histor
 
 
 
+
+
+@pytest.mark.integration  # starts dbt
+def test_the_dbt_resource_knows_the_version_of_the_dbt_it_runs_without_asking_it():
+    """ParityDbtCliResource takes the version from the installed dbt-core instead of running
+    `dbt --version` before each command: both must name the same dbt."""
+    import subprocess
+
+    from orchestration.defs.dbt.project import dbt_project
+    from orchestration.defs.dbt.resource import ParityDbtCliResource
+    from parity.dbt import DBT_EXECUTABLE
+
+    told = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True, check=True).stdout
+    known = ParityDbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE))._cli_version
+    assert f"installed: {known}" in told
