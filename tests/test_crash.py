@@ -20,7 +20,7 @@ from parity.load import LOAD_LOCK, load
 from conftest import deliver, home_environment, point_at, sample_files
 
 PARITY = str(Path(sys.executable).with_name("parity"))
-FILES = [*sample_files("MNE"), *sample_files("BIH")]  # CSV and workbooks, two quarters: four partitions
+FILES = [*sample_files("MNE", "2024Q3"), *sample_files("BIH", "2024Q3")]  # CSV and a workbook: two partitions
 
 
 def _env(home: Path, **extra) -> dict:

@@ -74,8 +74,10 @@ def _tables(warehouse: Path) -> dict[str, list]:
 def _assert_equals_a_full_refresh(project: Path, warehouse: Path) -> None:
     fresh = warehouse.with_name("fresh.duckdb")
     shutil.copy(warehouse, fresh)
+    # a target folder of its own: dbt's parse cache is keyed by the warehouse's path, and one folder
+    # for both paths would make every build parse the whole project again
     run_dbt("build", "--resource-type", "seed", "--resource-type", "model", "--full-refresh", warehouse=fresh,
-            project_dir=project, target_path=project / "target")
+            project_dir=project, target_path=project / "target-full-refresh")
     incremental, full = _tables(warehouse), _tables(fresh)
     assert incremental.keys() == full.keys() and PARTITIONED <= incremental.keys()
     assert [name for name in incremental if incremental[name] != full[name]] == []
