@@ -214,3 +214,36 @@ def test_the_dbt_resource_knows_the_version_of_the_dbt_it_runs_without_asking_it
     told = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True, check=True).stdout
     known = ParityDbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE))._cli_version
     assert f"installed: {known}" in told
+
+
+def test_the_dagster_instance_keeps_few_event_log_connections_open_and_an_engineers_yaml(tmp_path):
+    """parity's dagster.yaml names the pooled event log; runs store and read their events through it;
+    it keeps at most OPEN_DATABASES databases open however many runs there were; a dagster.yaml of
+    an older parity is brought up to date, an engineer's own is left alone."""
+    import dataclasses
+
+    from orchestration.event_log import OPEN_DATABASES, PooledSqliteEventLogStorage
+    from orchestration.instance import WRITTEN_BY_PARITY, prepare_dagster_home
+    from parity.config import Settings
+
+    settings = dataclasses.replace(Settings.from_env(), home=tmp_path / "home", dagster_home_dir=None)
+    home = prepare_dagster_home(settings)
+    (home / "dagster.yaml").write_text(WRITTEN_BY_PARITY + "\ntelemetry:\n  enabled: false\n", encoding="utf-8")
+    prepare_dagster_home(settings)  # an older parity's file
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, PooledSqliteEventLogStorage)
+
+        @dg.asset
+        def counted() -> int:
+            return 1
+
+        for _ in range(OPEN_DATABASES + 2):
+            assert dg.materialize([counted], instance=instance).success
+        assert len(instance.fetch_materializations(counted.key, limit=100).records) == OPEN_DATABASES + 2
+        assert 0 < len(storage._engines) <= OPEN_DATABASES
+
+    engineers = "# my own\ntelemetry:\n  enabled: false\n"
+    (home / "dagster.yaml").write_text(engineers, encoding="utf-8")
+    prepare_dagster_home(settings)
+    assert (home / "dagster.yaml").read_text(encoding="utf-8") == engineers
