@@ -103,6 +103,33 @@ def quarter_not_ended(settings: Settings, period: str, now: dt.datetime) -> str 
     return f"quarter {period} has not ended yet ({settings.timezone} time): taken once it has"
 
 
+@dataclass
+class InboxScan:
+    """The inboxes now, as `parity load` and the inbox sensor both see them."""
+    ready: dict[str, list[DeliveryName]]  # per country folder: settled files of quarters that have ended
+    settling: list[Path]  # changed in the last settle_seconds (still being written?): taken once they stand still
+    refused: list[tuple[Path, str]]  # not taken, with why: not a delivery file, or its quarter has not ended
+
+
+def scan_inboxes(settings: Settings, now: float) -> InboxScan:
+    """Sort every entry of the inboxes (`now`: the wall clock, for the settle time; quarters end on
+    parity's clock). A file of a quarter that has not ended is not hashed: it waits, and is looked at
+    again at every scan."""
+    scan = InboxScan({}, [], stray_entries(settings))
+    clock_now = settings.clock.now()
+    for country in sorted(DIALECTS):
+        named, refused = inbox_deliveries(settings, country)
+        scan.refused += refused
+        for name in named:
+            if now - name.path.lstat().st_mtime < settings.settle_seconds:
+                scan.settling.append(name.path)
+            elif why := quarter_not_ended(settings, name.period, clock_now):
+                scan.refused.append((name.path, why))
+            else:
+                scan.ready.setdefault(country, []).append(name)
+    return scan
+
+
 def refused_line(settings: Settings, path: Path, why: str) -> str:
     """One line for the engineers: where (masked, printable) and why a file was not taken."""
     return f"{shown(str(path.relative_to(settings.inbox)), 120)}: {why}"

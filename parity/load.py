@@ -12,11 +12,10 @@ from pathlib import Path
 
 from parity import warehouse
 from parity.config import Settings
-from parity.ingest import inbox_deliveries, new_files, quarter_not_ended, refused_line, stray_entries
+from parity.ingest import new_files, refused_line, scan_inboxes
 from parity.lock import writer_lock
 from parity.private import prepare_home
 from parity.pseudonym import check_key, load_key
-from sources.dialect import DIALECTS
 
 LOAD_LOCK = "load.lock"
 
@@ -43,20 +42,11 @@ class LoadReport:
 def not_taken(settings: Settings, now: float) -> tuple[dict[str, list[Path]], list[str]]:
     """The delivery files per country that may be taken now (settled, of a quarter that has ended on
     parity's clock), and a line for each entry of the inboxes not taken (as the inbox sensor decides)."""
-    taken, lines = {}, [refused_line(settings, path, why) for path, why in stray_entries(settings)]
-    clock_now = settings.clock.now()
-    for country in sorted(DIALECTS):
-        named, refused = inbox_deliveries(settings, country)
-        lines += [refused_line(settings, path, why) for path, why in refused]
-        for name in named:
-            if now - name.path.lstat().st_mtime < settings.settle_seconds:
-                lines.append(refused_line(settings, name.path, f"changed in the last {settings.settle_seconds:.0f} s "
-                                                               f"(still being written?): taken once it has settled"))
-            elif why := quarter_not_ended(settings, name.period, clock_now):
-                lines.append(refused_line(settings, name.path, why))  # hashed only once its quarter has ended
-            else:
-                taken.setdefault(country, []).append(name.path)
-    return taken, lines
+    scan = scan_inboxes(settings, now)
+    lines = [refused_line(settings, path, why) for path, why in scan.refused]
+    lines += [refused_line(settings, path, f"changed in the last {settings.settle_seconds:.0f} s (still being "
+                                           f"written?): taken once it has settled") for path in scan.settling]
+    return {country: [name.path for name in names] for country, names in scan.ready.items()}, lines
 
 
 def pending_partitions(settings: Settings) -> tuple[list[tuple[str, str]], list[str]]:

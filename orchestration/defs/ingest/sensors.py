@@ -7,8 +7,7 @@ import dagster as dg
 
 from orchestration.partitions import QUARTER_KEYS, partition_key
 from orchestration.resources import ParityResource
-from parity.ingest import file_sha256, inbox_deliveries, quarter_not_ended, refused_line, stray_entries
-from sources.dialect import DIALECTS
+from parity.ingest import file_sha256, refused_line, scan_inboxes
 
 INGEST_JOB = "ingest"
 
@@ -22,19 +21,11 @@ def scan_inbox(settings, cursor: dict, now: float) -> tuple[dict[tuple[str, str]
     files, warned = dict(cursor.get("files", {})), set(cursor.get("warned", []))
     changed: dict[tuple[str, str], list[str]] = {}
     warnings = []
-    refused = stray_entries(settings)
-    clock_now = settings.clock.now()
-    for country in sorted(DIALECTS):
-        named, not_delivery = inbox_deliveries(settings, country)
-        refused += not_delivery
-        for name in named:
+    scan = scan_inboxes(settings, now)  # files still being written wait silently for the next tick
+    for country, names in scan.ready.items():
+        for name in names:
             path, rel = name.path, f"{country}/{name.path.name}"
             stat = path.lstat()
-            if now - stat.st_mtime < settings.settle_seconds:
-                continue  # still being written, or just landed: wait for it to stand still
-            if why := quarter_not_ended(settings, name.period, clock_now):
-                refused.append((path, why))  # looked at again at every tick, hashed once its quarter has ended
-                continue
             previous = files.get(rel)
             if previous and previous[:2] == [stat.st_size, stat.st_mtime_ns]:
                 continue
@@ -49,7 +40,7 @@ def scan_inbox(settings, cursor: dict, now: float) -> tuple[dict[tuple[str, str]
                 warnings.append(f"{rel}: quarter {name.period} is outside the partitions of this code location")
                 continue
             changed.setdefault((country, name.period), []).append(sha)
-    for path, why in refused:  # each told once to the engineers (the sensor's log), never to a focal point
+    for path, why in scan.refused:  # each told once to the engineers (the sensor's log), never to a focal point
         line = refused_line(settings, path, why)
         if line not in warned:
             warned.add(line)
