@@ -198,22 +198,19 @@ def test_dbt_docs_generate_offline_with_every_mart_column_described(home, histor
     assert not undescribed
 
 
-
-
-
 @pytest.mark.integration  # starts dbt
 def test_the_dbt_resource_knows_the_version_of_the_dbt_it_runs_without_asking_it():
-    """ParityDbtCliResource takes the version from the installed dbt-core instead of running
-    `dbt --version` before each command: both must name the same dbt."""
+    """The code location's dbt resource (ParityDbtCliResource) takes the version from the installed
+    dbt-core instead of running `dbt --version` before each command: both must name the same dbt."""
     import subprocess
 
-    from orchestration.defs.dbt.project import dbt_project
+    from orchestration.definitions import defs
     from orchestration.defs.dbt.resource import ParityDbtCliResource
-    from parity.dbt import DBT_EXECUTABLE
 
-    told = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True, check=True).stdout
-    known = ParityDbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE))._cli_version
-    assert f"installed: {known}" in told
+    dbt = defs.resources["dbt"]
+    assert isinstance(dbt, ParityDbtCliResource)
+    told = subprocess.run([dbt.dbt_executable, "--version"], capture_output=True, text=True, check=True).stdout
+    assert f"installed: {dbt._cli_version}" in told
 
 
 def test_the_dagster_instance_keeps_few_event_log_connections_open_and_an_engineers_yaml(tmp_path):
