@@ -16,6 +16,7 @@ from parity.ingest import new_files, refused_line, scan_inboxes
 from parity.lock import writer_lock
 from parity.private import prepare_home
 from parity.pseudonym import check_key, load_key
+from sources.reader import DeliveryName
 
 LOAD_LOCK = "load.lock"
 
@@ -39,26 +40,25 @@ class LoadReport:
         return sum(1 for r in self.rows if r[4] == "rejected")
 
 
-def not_taken(settings: Settings, now: float) -> tuple[dict[str, list[Path]], list[str]]:
-    """The delivery files per country that may be taken now (settled, of a quarter that has ended on
+def not_taken(settings: Settings, now: float) -> tuple[dict[str, list[DeliveryName]], list[str]]:
+    """The deliveries per country that may be taken now (settled, of a quarter that has ended on
     parity's clock), and a line for each entry of the inboxes not taken (as the inbox sensor decides)."""
     scan = scan_inboxes(settings, now)
     lines = [refused_line(settings, path, why) for path, why in scan.refused]
     lines += [refused_line(settings, path, f"changed in the last {settings.settle_seconds:.0f} s (still being "
                                            f"written?): taken once it has settled") for path in scan.settling]
-    return {country: [name.path for name in names] for country, names in scan.ready.items()}, lines
+    return scan.ready, lines
 
 
 def pending_partitions(settings: Settings) -> tuple[list[tuple[str, str]], list[str]]:
     from orchestration.partitions import QUARTER_KEYS
-    from sources import parse_delivery_name
 
-    settled, skipped = not_taken(settings, time.time())
+    ready, skipped = not_taken(settings, time.time())
     partitions = set()
-    for country, paths in settled.items():
-        for path in new_files(settings, country, files=paths):
-            period = parse_delivery_name(path).period
-            if period in QUARTER_KEYS:
+    for country, names in ready.items():
+        period_of = {name.path: name.period for name in names}
+        for path in new_files(settings, country, files=list(period_of)):
+            if (period := period_of[path]) in QUARTER_KEYS:
                 partitions.add((country, period))
             else:
                 skipped.append(refused_line(settings, path, f"quarter {period} has no partition "
