@@ -11,3 +11,38 @@ def test_every_dbt_unit_test_runs_and_passes_on_an_empty_warehouse(monkeypatch):
         monkeypatch.delenv(name, raising=False)  # the project's defaults
     manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
     assert run_unit_tests(Settings.from_env()) == len(manifest["unit_tests"]) >= 12
+
+
+def test_a_models_column_tests_name_each_failing_column_and_value(tmp_path):
+    """Each model's not-null and accepted-value conditions are one dbt test each (not_null_columns,
+    accepted_values_by_column): a NULL and a value outside its list fail them, and their failing rows
+    say which column (and value) and how many rows."""
+    import subprocess
+
+    import duckdb
+
+    from parity import warehouse
+    from parity.dbt import run_dbt
+
+    path, target = tmp_path / "warehouse.duckdb", tmp_path / "target"
+    with duckdb.connect(str(path)) as con:
+        warehouse.ensure_schema(con)
+        rows = [("MNE", "2024Q3", 1, 2, "a", None, 1990, "general", None, "army", "unit", None, "2015-01-01"),
+                ("MNE", "2024Q3", 1, 3, "b", "F", 1991, "officer", None, "army", "unit", "team", "2016-01-01"),
+                ("MNE", "2024Q3", 1, 4, "c", "M", 1992, "general", None, "fleet", "unit", None, "2017-01-01")]
+        con.executemany(f"INSERT INTO raw.personnel VALUES ({', '.join('?' * 13)})", rows)
+    run_dbt("run", "--select", "stg_personnel", warehouse=path, target_path=target)
+    tests = ["stg_personnel_not_null", "stg_personnel_accepted_values"]
+    try:
+        run_dbt("test", "--select", *tests, warehouse=path, target_path=target)
+        raise AssertionError("dbt test passed on a NULL sex and unknown codes")
+    except subprocess.CalledProcessError:
+        pass
+    results = {r["unique_id"].split(".")[2]: r
+               for r in json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]}
+    assert {name: (results[name]["status"], results[name]["failures"]) for name in tests} == {
+        "stg_personnel_not_null": ("fail", 1), "stg_personnel_accepted_values": ("fail", 2)}
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute(results["stg_personnel_not_null"]["compiled_code"]).fetchall() == [("sex_code", 1)]
+        assert sorted(con.execute(results["stg_personnel_accepted_values"]["compiled_code"]).fetchall()) == [
+            ("category_code", "general", 2), ("service_code", "fleet", 1)]

@@ -50,21 +50,20 @@ def test_the_suites_check_every_code_column():
 
 
 def _accepted_values():
-    """(model file, column, values) of every dbt accepted_values test on a code column."""
+    """(model file, column, values) of every dbt accepted-values condition on a code column (each
+    model's accepted_values_by_column test)."""
     for path in sorted((DBT / "models").rglob("*.yml")):
         for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
-            for column in model.get("columns", []):
-                for test in column.get("data_tests", column.get("tests", [])) or []:
-                    if isinstance(test, dict) and "accepted_values" in test:
-                        spec = test["accepted_values"]
-                        values = spec.get("arguments", spec).get("values")
-                        if column["name"].endswith("_code"):
-                            yield path.name, column["name"], values
+            for test in model.get("data_tests", []):
+                if isinstance(test, dict) and "accepted_values_by_column" in test:
+                    for column, values in test["accepted_values_by_column"]["arguments"]["values"].items():
+                        if column.endswith("_code"):
+                            yield path.name, column, values
 
 
 def test_every_dbt_accepted_values_on_a_code_is_its_code_list():
     found = list(_accepted_values())
-    assert len(found) >= 5
+    assert len(found) >= 20
     with (DBT / "seeds" / "indicators.csv").open(encoding="utf-8", newline="") as f:
         indicators = {row["indicator_code"] for row in csv.DictReader(f)}
     for model, column, values in found:
