@@ -17,6 +17,7 @@ from sources.limits import MIB, Limits
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
 DEFAULT_CONFIG = PROJECT_DIR / "config" / "parity.toml"
+WAREHOUSE_FILE = "warehouse.duckdb"  # in $PARITY_HOME; dbt's prepared parse names the same file (parity.dbt)
 
 
 class SettingsError(ValueError):
@@ -140,7 +141,7 @@ class Settings:
 
     @property
     def warehouse(self) -> Path:
-        return self.home / "warehouse.duckdb"
+        return self.home / WAREHOUSE_FILE
 
     @property
     def public_warehouse(self) -> Path:

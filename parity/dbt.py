@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from parity.config import DBT_PROJECT_DIR
+from parity.config import DBT_PROJECT_DIR, WAREHOUSE_FILE
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # this environment's dbt, whether or not on PATH
 SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds")  # what the manifest is made of
@@ -27,9 +27,34 @@ class ManifestMissing(RuntimeError):
     pass
 
 
-def duckdb_output(warehouse: Path) -> dict:
+def duckdb_output(warehouse: Path) -> tuple[dict, dict[str, str]]:
+    """dbt's `duckdb` output for the file `warehouse`, and the environment dbt needs for it.
+
+    The file is named from the home directory ("~/", which DuckDB expands) and dbt runs with HOME
+    set to the file's folder. dbt's parse cache (partial_parse.msgpack) is keyed by the profile's
+    connection settings, the path among them: with the absolute path, the first build in every new
+    home parsed the whole project again (about 4 s). The same path string everywhere lets it start
+    from the parse `make setup` prepared, which names the same file (config.WAREHOUSE_FILE)."""
     # one thread: DuckDB has one writer, and the models' own queries use every core
-    return {"type": "duckdb", "path": str(Path(warehouse).resolve()), "threads": 1}
+    output = {"type": "duckdb", "path": f"~/{Path(warehouse).name}", "threads": 1}
+    return output, {"HOME": str(Path(warehouse).resolve().parent)}
+
+
+@contextmanager
+def process_environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """These variables in this process's environment for the duration, then as they were: for
+    dagster-dbt, which starts dbt with a copy of this process's environment (held only while it
+    starts the process)."""
+    before = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def postgres_output(url: str) -> tuple[dict, dict[str, str]]:
@@ -70,17 +95,18 @@ def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None 
     `target_path` keeps its artefacts (and logs) away from the project's target/, whose manifest
     the code location reads. `settings` sets the project variables that are settings (dbt_vars).
     """
-    secrets: dict[str, str] = {}
     if postgres_url:
-        output, secrets = postgres_output(postgres_url)
+        output, environment = postgres_output(postgres_url)
     else:
-        output = duckdb_output(warehouse or project_dir / "target" / "parse-only.duckdb")
+        # a parse opens no database: the file a build's parse names (duckdb_output)
+        warehouse = warehouse or project_dir / "target" / WAREHOUSE_FILE
+        output, environment = duckdb_output(warehouse)
     elsewhere = ["--target-path", str(target_path), "--log-path", str(target_path / "logs")] if target_path else []
     with generated_profile(output) as profiles:
         variables = dbt_vars(settings) if settings else []
         subprocess.run([str(DBT_EXECUTABLE), *args, *variables, "--quiet", "--project-dir", str(project_dir),
                         "--profiles-dir", str(profiles), *elsewhere],
-                       check=True, env={**os.environ, **secrets}, cwd=project_dir, stdout=subprocess.DEVNULL)
+                       check=True, env={**os.environ, **environment}, cwd=project_dir, stdout=subprocess.DEVNULL)
 
 
 def run_unit_tests(settings) -> int:

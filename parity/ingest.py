@@ -176,7 +176,8 @@ def new_files(settings: Settings, country: str, period: str | None = None,
     with warehouse.connect(settings.warehouse, read_only=True, wait=settings.busy_wait) as con:
         if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema='meta'").fetchone()[0]:
             return files
-        return [p for p in files if not warehouse.known_file(con, country, p.name, file_sha256(p))]
+        last = warehouse.last_received(con, country)
+    return [p for p in files if last.get(p.name) != file_sha256(p)]
 
 
 def archive_copy(settings: Settings, country: str, path: Path) -> tuple[Path, str] | None:

@@ -256,6 +256,13 @@ def known_file(con, country: str, file_name: str, sha256: str) -> bool:
     return last is not None and last[0] == sha256
 
 
+def last_received(con, country: str) -> dict[str, str]:
+    """The sha256 of the last content received under each file name of a country (known_file for a
+    whole inbox in one query)."""
+    return dict(con.execute("""SELECT file_name, arg_max(sha256, file_id) FROM meta.received_files
+                               WHERE country_code = ? GROUP BY file_name""", [country]).fetchall())
+
+
 def register_file(con, *, country, period, file_name, sha256, size, received_at, archive_path,
                   status, message=None) -> int:
     return con.execute(

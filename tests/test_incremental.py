@@ -74,8 +74,8 @@ def _tables(warehouse: Path) -> dict[str, list]:
 def _assert_equals_a_full_refresh(project: Path, warehouse: Path) -> None:
     fresh = warehouse.with_name("fresh.duckdb")
     shutil.copy(warehouse, fresh)
-    # a target folder of its own: dbt's parse cache is keyed by the warehouse's path, and one folder
-    # for both paths would make every build parse the whole project again
+    # a target folder of its own: dbt's parse cache is keyed by the warehouse's file name
+    # (parity.dbt.duckdb_output), and one folder for both names would make every build parse again
     run_dbt("build", "--resource-type", "seed", "--resource-type", "model", "--full-refresh", warehouse=fresh,
             project_dir=project, target_path=project / "target-full-refresh")
     incremental, full = _tables(warehouse), _tables(fresh)

@@ -1,6 +1,7 @@
 """The Dagster code location: sensor, schedule, partitioned materialisations and the dbt build."""
 import datetime as dt
 import os
+import re
 
 import dagster as dg
 import pandas as pd
@@ -145,6 +146,9 @@ def test_a_load_requests_one_transform_run_that_builds_the_marts_with_their_chec
     result = defs.resolve_job_def("transform").execute_in_process(instance=instance, run_config=request.run_config)
     assert result.success
     assert isinstance(marts_after_load(context), dg.SkipReason)  # once per load; built, nothing is stale
+    # the first build of a new home starts from the parse `make setup` prepared (parity.dbt.duckdb_output)
+    log = (home.home / "dbt" / "target" / "dbt.log").read_text(encoding="utf-8")
+    assert re.search(r"Found \d+ models", log) and "Unable to do partial parsing" not in log
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     assert len(checks) == _attached_data_tests() > 120
     assert all(e.event_specific_data.passed for e in checks)

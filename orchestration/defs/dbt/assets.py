@@ -9,7 +9,7 @@ from orchestration.defs.dbt.project import dbt_project, prepared_manifest
 from orchestration.pools import DUCKDB_POOL, tag_this_process
 from orchestration.resources import ParityResource
 from parity import warehouse
-from parity.dbt import dbt_vars, duckdb_output, generated_profile
+from parity.dbt import dbt_vars, duckdb_output, generated_profile, process_environment
 from parity.faults import fault_point
 
 # What a load's build leaves out. dbt's unit tests check the SQL on fixed inputs, not the data: they
@@ -35,12 +35,15 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, par
     # artefacts under the home, never into the project (one folder: builds take turns on the lock, and
     # its partial_parse.msgpack spares the next build a full parse)
     target_path = settings.home / "dbt" / "target"
-    with warehouse.locked(settings, "dbt build"), generated_profile(duckdb_output(settings.warehouse)) as profiles:
+    output, environment = duckdb_output(settings.warehouse)
+    with warehouse.locked(settings, "dbt build"), generated_profile(output) as profiles:
         # wait (bounded) for a reader that holds the file open, rather than let dbt fail on it at once
         with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
             state = warehouse.raw_state(con)
-        for event in dbt.cli(["build", *PRODUCTION_BUILD, "--profiles-dir", str(profiles), *dbt_vars(settings)],
-                             context=context, target_path=target_path).stream():
+        with process_environment(environment):  # dbt starts here, with a copy of this environment
+            build = dbt.cli(["build", *PRODUCTION_BUILD, "--profiles-dir", str(profiles), *dbt_vars(settings)],
+                            context=context, target_path=target_path)
+        for event in build.stream():
             fault_point("dbt")
             yield event
         # reached only when the whole build passed: the marts now show this state of the raw data
