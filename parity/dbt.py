@@ -7,6 +7,7 @@ hand (`make docs`, a developer's `dbt show`).
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from parity.config import DBT_PROJECT_DIR, WAREHOUSE_FILE
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # this environment's dbt, whether or not on PATH
 SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds")  # what the manifest is made of
 PROFILE = "parity"  # dbt_project.yml's profile
+PARSE_CACHE = "partial_parse.msgpack"  # dbt's parse, in a target folder
 # dbt keeps variables named DBT_ENV_SECRET_* out of its logs and artefacts
 PASSWORD_VARIABLE = "DBT_ENV_SECRET_PARITY_PG_PASSWORD"
 
@@ -102,6 +104,11 @@ def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None 
         warehouse = warehouse or project_dir / "target" / WAREHOUSE_FILE
         output, environment = duckdb_output(warehouse)
     elsewhere = ["--target-path", str(target_path), "--log-path", str(target_path / "logs")] if target_path else []
+    prepared = project_dir / "target" / PARSE_CACHE
+    if target_path and prepared.exists() and not (target_path / PARSE_CACHE).exists():
+        # a new target starts from the project's prepared parse, as dagster-dbt's builds do
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copy(prepared, target_path / PARSE_CACHE)
     with generated_profile(output) as profiles:
         variables = dbt_vars(settings) if settings else []
         subprocess.run([str(DBT_EXECUTABLE), *args, *variables, "--quiet", "--project-dir", str(project_dir),

@@ -13,7 +13,7 @@ def test_every_dbt_unit_test_runs_and_passes_on_an_empty_warehouse(monkeypatch):
     assert run_unit_tests(Settings.from_env()) == len(manifest["unit_tests"]) >= 12
 
 
-def test_a_models_column_tests_name_each_failing_column_and_value(tmp_path):
+def test_a_models_column_tests_name_each_failing_column_and_value(tmp_path, monkeypatch):
     """Each model's not-null and accepted-value conditions are one dbt test each (not_null_columns,
     accepted_values_by_column): a NULL and a value outside its list fail them, and their failing rows
     say which column (and value) and how many rows."""
@@ -24,6 +24,8 @@ def test_a_models_column_tests_name_each_failing_column_and_value(tmp_path):
     from parity import warehouse
     from parity.dbt import run_dbt
 
+    monkeypatch.delenv("PARITY_DISCLOSURE_THRESHOLD", raising=False)
+    settings = Settings.from_env()  # the variables of make setup's parse: dbt starts from it
     path, target = tmp_path / "warehouse.duckdb", tmp_path / "target"
     with duckdb.connect(str(path)) as con:
         warehouse.ensure_schema(con)
@@ -31,10 +33,10 @@ def test_a_models_column_tests_name_each_failing_column_and_value(tmp_path):
                 ("MNE", "2024Q3", 1, 3, "b", "F", 1991, "officer", None, "army", "unit", "team", "2016-01-01"),
                 ("MNE", "2024Q3", 1, 4, "c", "M", 1992, "general", None, "fleet", "unit", None, "2017-01-01")]
         con.executemany(f"INSERT INTO raw.personnel VALUES ({', '.join('?' * 13)})", rows)
-    run_dbt("run", "--select", "stg_personnel", warehouse=path, target_path=target)
+    run_dbt("run", "--select", "stg_personnel", warehouse=path, target_path=target, settings=settings)
     tests = ["stg_personnel_not_null", "stg_personnel_accepted_values"]
     try:
-        run_dbt("test", "--select", *tests, warehouse=path, target_path=target)
+        run_dbt("test", "--select", *tests, warehouse=path, target_path=target, settings=settings)
         raise AssertionError("dbt test passed on a NULL sex and unknown codes")
     except subprocess.CalledProcessError:
         pass

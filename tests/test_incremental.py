@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from parity.config import DBT_PROJECT_DIR
-from parity.dbt import run_dbt
+from parity.config import DBT_PROJECT_DIR, Settings
+from parity.dbt import PARSE_CACHE, run_dbt
 
 # the partitioned models and what they read (an oracle written from the models' SQL, not from dbt's graph)
 FACTS = {"int_deployment_quarters", "fct_deployments", "fct_separations", "fct_recruitment_applications",
@@ -26,9 +26,18 @@ PARTITIONED = FACTS | PERSONS | READ_PERSONS | OTHER_INDICATORS | INDICATORS
 
 @pytest.fixture
 def project(tmp_path) -> Path:
+    """A copy of the dbt project with the parse `make setup` prepared (dbt parses only what a test edits)."""
     copy = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    (copy / "target").mkdir()
+    shutil.copy(DBT_PROJECT_DIR / "target" / PARSE_CACHE, copy / "target" / PARSE_CACHE)
     return copy
+
+
+def _run(*args: str, warehouse: Path, project: Path, target: str = "target") -> None:
+    # the project variables of the prepared parse: a different set would make dbt parse everything again
+    run_dbt(*args, warehouse=warehouse, project_dir=project, target_path=project / target,
+            settings=Settings.from_env())
 
 
 @pytest.fixture
@@ -53,8 +62,7 @@ def _ledger(warehouse: Path) -> dict[tuple[str, str, str], object]:
 def _build(project: Path, warehouse: Path, *args: str) -> dict[str, int]:
     """dbt's seeds and models (their tests are not the point here); returns the partitions rebuilt per model."""
     before = _ledger(warehouse)
-    run_dbt("build", "--resource-type", "seed", "--resource-type", "model", *args, warehouse=warehouse,
-            project_dir=project, target_path=project / "target")
+    _run("build", "--resource-type", "seed", "--resource-type", "model", *args, warehouse=warehouse, project=project)
     after = _ledger(warehouse)
     rebuilt: dict[str, int] = {}
     for key, built in after.items():
@@ -76,8 +84,8 @@ def _assert_equals_a_full_refresh(project: Path, warehouse: Path) -> None:
     shutil.copy(warehouse, fresh)
     # a target folder of its own: dbt's parse cache is keyed by the warehouse's file name
     # (parity.dbt.duckdb_output), and one folder for both names would make every build parse again
-    run_dbt("build", "--resource-type", "seed", "--resource-type", "model", "--full-refresh", warehouse=fresh,
-            project_dir=project, target_path=project / "target-full-refresh")
+    _run("build", "--resource-type", "seed", "--resource-type", "model", "--full-refresh", warehouse=fresh,
+         project=project, target="target-full-refresh")
     incremental, full = _tables(warehouse), _tables(fresh)
     assert incremental.keys() == full.keys() and PARTITIONED <= incremental.keys()
     assert [name for name in incremental if incremental[name] != full[name]] == []
@@ -138,14 +146,13 @@ def test_a_partitioned_model_that_forgets_its_filter_or_its_grain_fails(project,
 
     def fails(model: str, message: str) -> None:
         with pytest.raises(subprocess.CalledProcessError):
-            run_dbt("build", "--select", model, warehouse=warehouse, project_dir=project, target_path=project / "target")
+            _run("build", "--select", model, warehouse=warehouse, project=project)
         assert message in (project / "target" / "logs" / "dbt.log").read_text(encoding="utf-8"), model
 
     fails("fct_unfiltered", "model fct_unfiltered is partitioned but never calls partition_filter()")
     fails("fct_coarse", "computed more than one row for (country_code, period) = BIH 2024Q1 ")
     # a whole build reads everything, so the forgotten filter shows once one partition changes
-    run_dbt("build", "--select", "fct_forgetful", warehouse=warehouse, project_dir=project,
-            target_path=project / "target")
+    _run("build", "--select", "fct_forgetful", warehouse=warehouse, project=project)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("DELETE FROM intermediate.partition_builds WHERE model_name = 'fct_forgetful' "
                     "AND country_code = 'MNE' AND period = '2024Q2'")
