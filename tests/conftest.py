@@ -125,17 +125,21 @@ INTEGRATION_FIXTURES = {"home", "history", "postgres", "smtp", "generated", "bro
 INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test_cli", "test_browser", "test_dbt_unit"}
 
 
-# `make test` runs the modules on two processes (pytest-xdist, --dist loadfile: a module and its
-# fixtures stay on one worker; --no-loadscope-reorder: in this order). The slowest modules start first,
-# so that no long one is left for the end; xdist hands each worker two modules to begin with.
+# `make test` runs the tests on two processes (pytest-xdist, --dist loadgroup): each module stays on one
+# worker with its fixtures, and the tests that read the session's `history` warehouse share one worker,
+# so that it is loaded once (and the PostgreSQL server, which only they use, started once).
+# --no-loadscope-reorder keeps this order: the slowest start first, so that no long one is left for the
+# end; xdist hands each worker two groups to begin with.
 SLOWEST_FIRST = ("test_crash", "test_marts", "test_incremental", "test_fifth_country", "test_cli", "test_reports",
                  "test_portability", "test_orchestration", "test_hostile", "test_publish")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__ in INTEGRATION_MODULES:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if INTEGRATION_FIXTURES & fixtures or item.module.__name__ in INTEGRATION_MODULES:
             item.add_marker(pytest.mark.integration)
+        item.add_marker(pytest.mark.xdist_group("history" if "history" in fixtures else item.module.__name__))
     rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.module.__name__, len(rank)))  # stable: a module's order is kept
 
