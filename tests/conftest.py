@@ -134,6 +134,7 @@ SLOWEST_FIRST = ("test_crash", "test_marts", "test_incremental", "test_fifth_cou
                  "test_portability", "test_orchestration", "test_hostile", "test_publish")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
