@@ -37,12 +37,12 @@ browser:
 demo: setup browser
 	$(BIN)/parity demo
 
-# Two processes (pytest-xdist; a module and its fixtures stay on one, and so do the tests of the shared
+# Two processes (pytest-xdist; a module and its fixtures stay on one, and so do the modules of the shared
 # `history` warehouse: tests/conftest.py): the suite spends its time in loads and dbt builds that use
 # one core each. --no-loadscope-reorder keeps tests/conftest.py's order (slowest first) instead of
 # xdist's (most tests first).
 test: setup browser lint
-	$(BIN)/python -m pytest -n auto --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # The edit loop (well under 90 s): ruff, the tests that need no warehouse, server, browser or other
 # process (tests/conftest.py marks the others `integration`), and dbt's unit tests on an empty warehouse.

@@ -125,24 +125,39 @@ INTEGRATION_FIXTURES = {"home", "history", "postgres", "smtp", "generated", "bro
 INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test_cli", "test_browser", "test_dbt_unit"}
 
 
-# `make test` runs the tests on two processes (pytest-xdist, --dist loadgroup): each module stays on one
-# worker with its fixtures, and the tests that read the session's `history` warehouse share one worker,
-# so that it is loaded once (and the PostgreSQL server, which only they use, started once).
-# --no-loadscope-reorder keeps this order: the slowest start first, so that no long one is left for the
-# end; xdist hands each worker two groups to begin with.
+# `make test` runs the tests on two processes (pytest-xdist): each module stays on one worker with its
+# fixtures, and the modules that read the session's `history` warehouse share one worker, so that it is
+# loaded once (and the PostgreSQL server, which only they use, started once). --no-loadscope-reorder
+# keeps this order: the slowest start first, so that no long one is left for the end; xdist hands each
+# worker two groups to begin with. (xdist's own `loadgroup` marks do not group on pytest 9.2:
+# pytest-xdist issue 1386; the scheduler below groups by module name instead.)
+HISTORY_MODULES = {"test_browser", "test_docs", "test_incremental", "test_portability", "test_publish"}
 SLOWEST_FIRST = ("test_crash", "test_marts", "test_incremental", "test_fifth_country", "test_cli", "test_reports",
                  "test_portability", "test_orchestration", "test_hostile", "test_publish")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if INTEGRATION_FIXTURES & fixtures or item.module.__name__ in INTEGRATION_MODULES:
             item.add_marker(pytest.mark.integration)
-        item.add_marker(pytest.mark.xdist_group("history" if "history" in fixtures else item.module.__name__))
+        if "history" in fixtures and item.module.__name__ not in HISTORY_MODULES:
+            raise pytest.UsageError(f"{item.nodeid} reads the session's history: add its module to "
+                                    f"HISTORY_MODULES (tests/conftest.py), or it is loaded on both workers")
     rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.module.__name__, len(rank)))  # stable: a module's order is kept
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's module scheduling (--dist loadfile), with the HISTORY_MODULES as one unit."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndHistory(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "history" if Path(module).stem in HISTORY_MODULES else module
+
+    return ModulesAndHistory(config, log)
 
 
 # Tests write nothing into the repository: what git sees (changed or new, not ignored) is the same after
