@@ -197,7 +197,7 @@ def test_snapshot_that_does_not_follow_from_the_previous_one_is_a_warning(home, 
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory):
+def mne_deliveries(tmp_path_factory):
     """Two years of generated MNE deliveries, 2023Q1..2024Q4 (enough quarters for the median)."""
     from parity.generate import generate
 
@@ -206,9 +206,9 @@ def history(tmp_path_factory):
     return out / "MNE"
 
 
-def _load_history(home, history, until: str):
+def _load_history(home, deliveries, until: str):
     for period in Period.range(f"2023Q1:{until}"):
-        files = deliver(home, *sorted(history.glob(f"MNE_{period}_*.csv")))
+        files = deliver(home, *sorted(deliveries.glob(f"MNE_{period}_*.csv")))
         outcomes = ingest_files(home, "MNE", files, now=NOW)
         assert not [p for o in outcomes for p in o.problems], period
 
@@ -218,9 +218,9 @@ def _personnel_rows(path: Path) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("change,rule", [("women_to_men", "share_step"), ("drop_soldiers", "headcount_step")])
-def test_implausible_step_by_category_is_a_warning(home, tmp_path, history, change, rule):
-    _load_history(home, history, "2024Q3")
-    source = history / "MNE_2024Q4_personnel.csv"
+def test_implausible_step_by_category_is_a_warning(home, tmp_path, mne_deliveries, change, rule):
+    _load_history(home, mne_deliveries, "2024Q3")
+    source = mne_deliveries / "MNE_2024Q4_personnel.csv"
     rows = _personnel_rows(source)
     soldiers = [i for i, r in enumerate(rows[1:], start=2) if r[3].strip().casefold() == "profesionalni vojnik"]
     if change == "women_to_men":
