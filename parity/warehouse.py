@@ -250,17 +250,15 @@ def stale_layers(con, public_exists: bool) -> list[str]:
 def known_file(con, country: str, file_name: str, sha256: str) -> bool:
     """Was this exact content the last one received under this name? (An older content sent
     again is new: it becomes the next version.)"""
-    last = con.execute(
-        """SELECT sha256 FROM meta.received_files WHERE country_code = ? AND file_name = ?
-           ORDER BY file_id DESC LIMIT 1""", [country, file_name]).fetchone()
-    return last is not None and last[0] == sha256
+    return last_received(con, country, file_name).get(file_name) == sha256
 
 
-def last_received(con, country: str) -> dict[str, str]:
-    """The sha256 of the last content received under each file name of a country (known_file for a
-    whole inbox in one query)."""
+def last_received(con, country: str, file_name: str | None = None) -> dict[str, str]:
+    """The sha256 of the last content received under each file name of a country (or under
+    `file_name` only): what known_file compares with, for a whole inbox in one query."""
     return dict(con.execute("""SELECT file_name, arg_max(sha256, file_id) FROM meta.received_files
-                               WHERE country_code = ? GROUP BY file_name""", [country]).fetchall())
+                               WHERE country_code = ? AND (? IS NULL OR file_name = ?) GROUP BY file_name""",
+                            [country, file_name, file_name]).fetchall())
 
 
 def register_file(con, *, country, period, file_name, sha256, size, received_at, archive_path,
