@@ -125,7 +125,7 @@ def run_unit_tests(settings) -> int:
     from parity import warehouse
 
     with tempfile.TemporaryDirectory(prefix="parity-dbt-unit-") as folder:
-        empty, target = Path(folder) / "warehouse.duckdb", Path(folder) / "target"
+        empty, target = Path(folder) / WAREHOUSE_FILE, Path(folder) / "target"  # the name of the prepared parse
         with duckdb.connect(str(empty)) as con:
             warehouse.ensure_schema(con)
         run_dbt("build", "--empty", "--exclude", "test_type:data", warehouse=empty, target_path=target,

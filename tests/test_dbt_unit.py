@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from parity.config import DBT_PROJECT_DIR, Settings
+from parity.config import DBT_PROJECT_DIR, WAREHOUSE_FILE, Settings
 from parity.dbt import run_unit_tests
 
 
@@ -30,7 +30,7 @@ def test_a_models_column_tests_name_each_failing_column_and_value(tmp_path, monk
 
     monkeypatch.delenv("PARITY_DISCLOSURE_THRESHOLD", raising=False)
     settings = Settings.from_env()  # the variables of make setup's parse: dbt starts from it
-    path, target = tmp_path / "warehouse.duckdb", tmp_path / "target"
+    path, target = tmp_path / WAREHOUSE_FILE, tmp_path / "target"
     with duckdb.connect(str(path)) as con:
         warehouse.ensure_schema(con)
         rows = [("MNE", "2024Q3", 1, 2, "a", None, 1990, "general", None, "army", "unit", None, "2015-01-01"),

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from parity.config import DBT_PROJECT_DIR, Settings
+from parity.config import DBT_PROJECT_DIR, WAREHOUSE_FILE, Settings
 from parity.dbt import PARSE_CACHE, run_dbt
 
 # the partitioned models and what they read (an oracle written from the models' SQL, not from dbt's graph)
@@ -42,7 +42,7 @@ def _run(*args: str, warehouse: Path, project: Path, target: str = "target") -> 
 
 @pytest.fixture
 def warehouse(history, tmp_path) -> Path:
-    copy = tmp_path / "warehouse.duckdb"
+    copy = tmp_path / WAREHOUSE_FILE  # the file name of the prepared parse
     shutil.copy(history.warehouse, copy)
     return copy
 
