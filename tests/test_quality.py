@@ -61,6 +61,55 @@ def test_a_malformed_expectation_is_refused_not_dropped(tmp_path, monkeypatch):
 
 # --- helpers -------------------------------------------------------------------------------------
 
+def _broken(frame):
+    """A copy of `frame` with its first rows broken in every column: text that is in no code list,
+    dates two centuries off, numbers far out of range, a duplicated first row."""
+    import pandas as pd
+
+    broken = pd.concat([frame, frame.head(1)], ignore_index=True) if len(frame) else frame.copy()
+    for column in broken.columns:
+        if column == "source_row":
+            continue
+        if pd.api.types.is_datetime64_any_dtype(broken[column]):
+            broken.loc[:1, column] = pd.Timestamp("1815-06-18")
+        elif pd.api.types.is_numeric_dtype(broken[column]):
+            broken.loc[:1, column] = -1
+        else:
+            broken.loc[:1, column] = "??"
+    return broken
+
+
+def test_one_configuration_per_validation_changes_no_result(monkeypatch):
+    """GX's own Expectation.configuration and the one parity builds once per validation
+    (parity/quality/gx_configuration.py) give the same verdicts, problems and failing rows, on clean
+    and on broken tables of every suite."""
+    import contextlib
+
+    from parity.pseudonym import pseudonymise_table
+    from parity.quality import gx_configuration
+    from parity.quality.gate import check_table
+    from sources import read_delivery
+
+    tables = [t for f in sample_files("MNE", "2024Q4") for t in read_delivery(f, now=NOW)]
+    frames = [(t, frame) for t in tables if t.accepted
+              for clean in [pseudonymise_table(t.country, t.frame, b"k" * 32)] for frame in (clean, _broken(clean))]
+    assert {t.table for t, _ in frames} == set(EXPECTATION_COUNTS) - {"personnel_history"}
+
+    def verdicts():
+        return [check_table(None, t, frame, QualityThresholds()) for t, frame in frames]
+
+    memoised = verdicts()
+    from great_expectations.expectations.expectation import Expectation
+
+    assert Expectation.configuration.fget.__wrapped__  # installed on the pinned GX
+    monkeypatch.setattr(gx_configuration, "memoised", contextlib.nullcontext)  # GX's own getter
+    own = verdicts()
+    assert sum(len(v.problems) for v in own) > 20 and any(not c.success for v in own for c in v.checks)
+    for (t, _), ours, theirs in zip(frames, memoised, own):
+        assert ours.checks == theirs.checks, t.file
+        assert [p.__dict__ for p in ours.problems] == [p.__dict__ for p in theirs.problems], t.file
+
+
 def _baseline(home):
     deliver(home, *sample_files("MNE"))
     outcomes = ingest_files(home, "MNE", sorted((home.inbox / "MNE").iterdir()), now=NOW)
