@@ -92,7 +92,8 @@ def _assert_equals_a_full_refresh(project: Path, warehouse: Path) -> None:
 
 
 def test_a_seed_a_variable_and_a_macro_rebuild_exactly_what_reads_them(project, warehouse):
-    assert _build(project, warehouse) == {}, "the session's warehouse was built by the same project"
+    # the session's warehouse was built by the same project: the last build below rebuilds nothing, and an
+    # edit's rebuild holds exactly the models that read it (what was stale would show in both)
     counts: dict[str, int] = {}  # partitions per model: 4 countries x 4 quarters, and WB4's 4 quarters
     for model, _, _ in _ledger(warehouse):
         counts[model] = counts.get(model, 0) + 1
@@ -109,7 +110,8 @@ def test_a_seed_a_variable_and_a_macro_rebuild_exactly_what_reads_them(project, 
           "uniformed_categories: ['officer', 'nco']")
     rebuilt = _build(project, warehouse)
     assert rebuilt == {m: counts[m] for m in PERSONS | {"fct_separations"} | READ_PERSONS | INDICATORS}
-    _assert_equals_a_full_refresh(project, warehouse)
+    # (compared with a full refresh after the next edit: fct_separations is not rebuilt by it, and the
+    # models both edits rebuild are compared as the next build leaves them)
 
     # a seed: a rank's NATO code (ranks.csv, read by the person history and dim_rank); an officer's, still
     # uniformed after the edit above
