@@ -51,12 +51,12 @@ def test_the_suites_check_every_code_column():
 
 def _accepted_values():
     """(model file, column, values) of every dbt accepted-values condition on a code column (each
-    model's accepted_values_by_column test)."""
+    model's rules test)."""
     for path in sorted((DBT / "models").rglob("*.yml")):
         for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
             for test in model.get("data_tests", []):
-                if isinstance(test, dict) and "accepted_values_by_column" in test:
-                    for column, values in test["accepted_values_by_column"]["arguments"]["values"].items():
+                if isinstance(test, dict) and "rules" in test:
+                    for column, values in test["rules"]["arguments"].get("accepted_values", {}).items():
                         if column.endswith("_code"):
                             yield path.name, column, values
 
