@@ -1,10 +1,12 @@
 """The `parity` command line."""
 import argparse
+import atexit
 import dataclasses
 import os
 import shutil
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from parity.clock import Clock
@@ -345,5 +347,26 @@ def run(args) -> int:
         return EXIT_INTERRUPTED
 
 
+def console() -> None:
+    """The `parity` command: main(), then the process ends without tearing the interpreter down.
+
+    Freeing the modules of Dagster, dbt, Great Expectations and pandas one by one takes about a second
+    after every command (measured after a load: 0.9 s), and nothing of parity's is left in them: every
+    connection, lock and file is closed by then. The exit handlers still run (logging, temporary
+    folders, the reader's fork server), standard output and error are flushed, and the exit status is
+    main()'s. While a thread other than the main one is still running, the interpreter's own exit waits
+    for it as usual. An exception, or argparse's exit, takes the usual way too."""
+    code = main()
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.exit(code)
+    atexit._run_exitfuncs()  # what the interpreter runs at exit (CPython 3.11, the version parity pins)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # the reader of the output went away: the interpreter's own exit says 120
+        code = 120
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

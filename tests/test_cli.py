@@ -26,6 +26,22 @@ def test_generate_writes_each_dialect(tmp_path):
     assert len(list((tmp_path / "MNE").iterdir())) == 12
 
 
+def test_the_command_runs_the_exit_handlers_flushes_its_output_and_keeps_its_exit_status(tmp_path):
+    """`parity` ends without the interpreter's teardown (parity.cli.console): what the command printed,
+    the exit handlers and the exit status are as a normal exit leaves them."""
+    script = ("import atexit, sys; atexit.register(print, 'exit handler ran'); "
+              "sys.argv[0] = 'parity'; from parity.cli import console; console()")
+    env = {**os.environ, "PARITY_HOME": str(tmp_path / "home")}
+    done = subprocess.run([sys.executable, "-c", script, "generate", "--out", str(tmp_path / "out"), "--quarters",
+                           "2024Q1", "--countries", "MNE", "--scale", "0.02", "--quiet"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert (done.returncode, done.stdout) == (0, f"wrote 6 files under {tmp_path / 'out'}\nexit handler ran\n")
+    refused = subprocess.run([sys.executable, "-c", script, "load"], capture_output=True, text=True, timeout=120,
+                             env={**env, "PARITY_SETTLE_SECONDS": "soon"})
+    assert (refused.returncode, refused.stdout) == (2, "exit handler ran\n")
+    assert refused.stderr.startswith("parity load: PARITY_SETTLE_SECONDS: 'soon' is not a number")
+
+
 def test_a_load_prints_a_summary_a_rejection_and_builds_leaving_no_clear_number(home, tmp_path):
     """One full load of the spec's samples from another folder (--inbox), with one table broken and a
     quarter that has not ended: the summary, the gate's message and nothing else, the build, and no
