@@ -33,6 +33,13 @@ def home(tmp_path, monkeypatch) -> Settings:
     return settings
 
 
+def copy_home(prepared: Path, settings: Settings) -> Settings:
+    """`settings`' (empty) home becomes a copy of the home `prepared` (a module fixture's, loaded once):
+    each test then changes its own copy."""
+    shutil.copytree(prepared, settings.home, dirs_exist_ok=True)
+    return settings
+
+
 def deliver(settings: Settings, *files: Path, country: str | None = None) -> list[Path]:
     """Copy delivery files into their country's inbox (or `country`'s)."""
     out = []

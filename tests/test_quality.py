@@ -1,7 +1,8 @@
 """The quality gate: every rule of the spec and every cross-quarter check, each broken by a file.
 
-Each case loads the MNE samples of 2024Q3 and 2024Q4, then delivers one table again with one cell
-broken, and checks the message (rule, row, column, value) and that the accepted data did not move.
+Each case starts from the MNE samples of 2024Q3 and 2024Q4 accepted (loaded once for the module, a
+copy per case), then delivers one table again with one cell broken, and checks the message (rule,
+row, column, value) and that the accepted data did not move.
 """
 import csv
 import io
@@ -16,7 +17,7 @@ from parity.ingest import ingest_files
 from parity.quality.suites import SUITE_DIR, load_suite, suite_entries
 from sources.period import Period
 
-from conftest import NOW, deliver, sample_files
+from conftest import NOW, copy_home, deliver, point_at, sample_files
 
 EXPECTATION_COUNTS = {"personnel": 19, "recruitment": 12, "separations": 14, "deployments": 19,
                       "trainings": 8, "complaints": 14, "personnel_history": 3}
@@ -110,12 +111,22 @@ def test_one_configuration_per_validation_changes_no_result(monkeypatch):
         assert [p.__dict__ for p in ours.problems] == [p.__dict__ for p in theirs.problems], t.file
 
 
-def _baseline(home):
-    deliver(home, *sample_files("MNE"))
-    outcomes = ingest_files(home, "MNE", sorted((home.inbox / "MNE").iterdir()), now=NOW)
-    assert all(o.status == "accepted" for o in outcomes), [o.summary() for o in outcomes]
-    for f in (home.inbox / "MNE").iterdir():
-        f.unlink()
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> Path:
+    """A home with the MNE samples of 2024Q3 and 2024Q4 accepted, loaded once for the module."""
+    with pytest.MonkeyPatch.context() as env:
+        settings = point_at(env, tmp_path_factory.mktemp("baseline") / "home")
+        outcomes = ingest_files(settings, "MNE", deliver(settings, *sample_files("MNE")), now=NOW)
+        assert all(o.status == "accepted" for o in outcomes), [o.summary() for o in outcomes]
+        for f in (settings.inbox / "MNE").iterdir():
+            f.unlink()
+        return settings.home
+
+
+@pytest.fixture
+def accepted(home, baseline):
+    """This test's home: a copy of the baseline's."""
+    return copy_home(baseline, home)
 
 
 def _edit(source: Path, target: Path, edits: list[tuple[int, str, str]] = (), drop: list[int] = ()) -> Path:
@@ -186,39 +197,36 @@ ERRORS = [
 
 @pytest.mark.parametrize("period,table,edits,rule,line,column,value", ERRORS,
                          ids=[f"{c[1]}-{c[3]}-{i}" for i, c in enumerate(ERRORS)])
-def test_a_broken_rule_rejects_the_table_and_keeps_the_accepted_data(home, tmp_path, period, table, edits, rule,
+def test_a_broken_rule_rejects_the_table_and_keeps_the_accepted_data(accepted, tmp_path, period, table, edits, rule,
                                                                     line, column, value):
-    _baseline(home)
-    before = _raw(home, table)
+    before = _raw(accepted, table)
     broken = _edit(_sample(period, table), tmp_path / "MNE" / _sample(period, table).name, edits)
-    [outcome] = ingest_files(home, "MNE", deliver(home, broken), now=NOW)
+    [outcome] = ingest_files(accepted, "MNE", deliver(accepted, broken), now=NOW)
     assert outcome.status == "rejected"
-    assert _raw(home, table) == before
+    assert _raw(accepted, table) == before
     problem = next(p for p in outcome.errors if p.rule == rule and p.row == line)
     assert (problem.file, problem.row, problem.column) == (broken.name, line, column)
     if value is not None:
         assert problem.value == value
     assert f"row {line}" in problem.message() and repr(column) in problem.message()
-    report = sorted((home.quality_dir / "MNE" / period).glob("*.html"))[-1]
+    report = sorted((accepted.quality_dir / "MNE" / period).glob("*.html"))[-1]
     assert f"<td>{line}</td>" in report.read_text(encoding="utf-8")
 
 
-def test_personnel_with_no_row_is_rejected(home, tmp_path):
-    _baseline(home)
-    before = _raw(home, "personnel")
+def test_personnel_with_no_row_is_rejected(accepted, tmp_path):
+    before = _raw(accepted, "personnel")
     empty = _edit(_sample("2024Q4", "personnel"), tmp_path / "MNE" / "MNE_2024Q4_personnel.csv", drop=range(2, 20))
-    [outcome] = ingest_files(home, "MNE", deliver(home, empty), now=NOW)
+    [outcome] = ingest_files(accepted, "MNE", deliver(accepted, empty), now=NOW)
     assert outcome.status == "rejected" and [p.rule for p in outcome.errors] == ["personnel_not_empty"]
-    assert _raw(home, "personnel") == before
+    assert _raw(accepted, "personnel") == before
 
 
 # --- warnings: cross-table and cross-quarter -----------------------------------------------------
 
-def test_unknown_person_in_events_is_a_warning_and_the_table_goes_in(home, tmp_path):
-    _baseline(home)
+def test_unknown_person_in_events_is_a_warning_and_the_table_goes_in(accepted, tmp_path):
     trainings = _edit(_sample("2024Q4", "trainings"), tmp_path / "MNE" / "MNE_2024Q4_trainings.csv",
                       [(2, "Evidencijski broj", "VCG-99999")])
-    [outcome] = ingest_files(home, "MNE", deliver(home, trainings), now=NOW)
+    [outcome] = ingest_files(accepted, "MNE", deliver(accepted, trainings), now=NOW)
     assert outcome.status == "accepted"
     [warning] = outcome.warnings
     assert (warning.rule, warning.row, warning.column, warning.value) == (
@@ -234,12 +242,11 @@ def test_cross_quarter_checks_are_skipped_without_the_quarter_to_compare(home):
     assert all(any(s.startswith("person_in_snapshot") for s in o.skipped) for o in outcomes)
 
 
-def test_snapshot_that_does_not_follow_from_the_previous_one_is_a_warning(home, tmp_path):
-    _baseline(home)
-    before = _raw(home, "personnel")
+def test_snapshot_that_does_not_follow_from_the_previous_one_is_a_warning(accepted, tmp_path):
+    before = _raw(accepted, "personnel")
     shrunk = _edit(_sample("2024Q4", "personnel"), tmp_path / "MNE" / "MNE_2024Q4_personnel.csv", drop=[3, 4])
-    [outcome] = ingest_files(home, "MNE", deliver(home, shrunk), now=NOW)
-    assert outcome.status == "accepted" and _raw(home, "personnel") != before
+    [outcome] = ingest_files(accepted, "MNE", deliver(accepted, shrunk), now=NOW)
+    assert outcome.status == "accepted" and _raw(accepted, "personnel") != before
     [warning] = outcome.warnings
     assert warning.rule == "snapshot_balance" and warning.row is None
     assert warning.value == "6 persons; 9 in 2024Q3 - 1 separations + 0 intakes = 8"
@@ -255,11 +262,16 @@ def mne_deliveries(tmp_path_factory):
     return out / "MNE"
 
 
-def _load_history(home, deliveries, until: str):
-    for period in Period.range(f"2023Q1:{until}"):
-        files = deliver(home, *sorted(deliveries.glob(f"MNE_{period}_*.csv")))
-        outcomes = ingest_files(home, "MNE", files, now=NOW)
-        assert not [p for o in outcomes for p in o.problems], period
+@pytest.fixture(scope="module")
+def mne_history(tmp_path_factory, mne_deliveries) -> Path:
+    """A home with the generated MNE deliveries of 2023Q1..2024Q3 accepted, loaded once for the module."""
+    with pytest.MonkeyPatch.context() as env:
+        settings = point_at(env, tmp_path_factory.mktemp("mne_history") / "home")
+        for period in Period.range("2023Q1:2024Q3"):
+            files = deliver(settings, *sorted(mne_deliveries.glob(f"MNE_{period}_*.csv")))
+            outcomes = ingest_files(settings, "MNE", files, now=NOW)
+            assert not [p for o in outcomes for p in o.problems], period
+        return settings.home
 
 
 def _personnel_rows(path: Path) -> list[list[str]]:
@@ -267,8 +279,8 @@ def _personnel_rows(path: Path) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("change,rule", [("women_to_men", "share_step"), ("drop_soldiers", "headcount_step")])
-def test_implausible_step_by_category_is_a_warning(home, tmp_path, mne_deliveries, change, rule):
-    _load_history(home, mne_deliveries, "2024Q3")
+def test_implausible_step_by_category_is_a_warning(home, tmp_path, mne_deliveries, mne_history, change, rule):
+    copy_home(mne_history, home)
     source = mne_deliveries / "MNE_2024Q4_personnel.csv"
     rows = _personnel_rows(source)
     soldiers = [i for i, r in enumerate(rows[1:], start=2) if r[3].strip().casefold() == "profesionalni vojnik"]
