@@ -128,7 +128,7 @@ def new_database(server, name: str) -> str:
 # What `make check` leaves out: tests that need a warehouse, a server, a browser or another process.
 # They are told apart by what they use, so a new test lands on the right side by itself.
 INTEGRATION_FIXTURES = {"home", "history", "postgres", "smtp", "generated", "browser", "dagster_ui", "project",
-                        "warehouse"}
+                        "warehouse", "samples_loaded"}
 INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test_cli", "test_browser", "test_dbt_unit"}
 
 

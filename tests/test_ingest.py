@@ -7,7 +7,7 @@ from parity.config import Settings
 from parity.ingest import inbox_files, ingest_files, new_files
 from parity.pseudonym import MissingKey, load_key, pseudonymise
 
-from conftest import NOW, SAMPLES, assert_no_clear_numbers, deliver, sample_files
+from conftest import NOW, SAMPLES, assert_no_clear_numbers, copy_home, deliver, point_at, sample_files
 
 
 def _load_all(settings):
@@ -15,6 +15,16 @@ def _load_all(settings):
     for country in ("BIH", "MKD", "MNE", "SRB"):
         outcomes += ingest_files(settings, country, new_files(settings, country), now=NOW)
     return outcomes
+
+
+@pytest.fixture(scope="module")
+def samples_loaded(tmp_path_factory) -> tuple[Settings, list]:
+    """A home with every sample delivery ingested, once for the module, and the outcomes. Tests read
+    it, or change a copy (copy_home)."""
+    with pytest.MonkeyPatch.context() as env:
+        settings = point_at(env, tmp_path_factory.mktemp("samples") / "home")
+        deliver(settings, *sample_files())
+        return settings, _load_all(settings)
 
 
 def _raw(settings, table, country=None):
@@ -55,9 +65,8 @@ def test_a_key_is_required(home, monkeypatch):
         load_key(Settings.from_env())
 
 
-def test_samples_load_with_no_rejection_and_same_person_same_key(home):
-    deliver(home, *sample_files())
-    outcomes = _load_all(home)
+def test_samples_load_with_no_rejection_and_same_person_same_key(samples_loaded):
+    home, outcomes = samples_loaded
     assert {o.status for o in outcomes} == {"accepted"}
     assert len(outcomes) == 46
     personnel = _raw(home, "personnel")
@@ -66,9 +75,8 @@ def test_samples_load_with_no_rejection_and_same_person_same_key(home):
     assert (both == 2).sum() > 100  # most people are in both quarters under the same pseudonym
 
 
-def test_loading_twice_changes_nothing(home):
-    deliver(home, *sample_files())
-    _load_all(home)
+def test_loading_twice_changes_nothing(home, samples_loaded):
+    copy_home(samples_loaded[0].home, home)
     raw_before, registry_before = _raw(home, "personnel"), _registry(home)
     assert all(new_files(home, c) == [] for c in ("BIH", "MKD", "MNE", "SRB"))
     assert _load_all(home) == []
@@ -139,7 +147,5 @@ def test_file_delivered_to_the_wrong_inbox_is_rejected_whole(home):
         assert con.execute("SELECT status FROM meta.received_files").fetchall() == [("rejected",)]
 
 
-def test_no_registration_number_in_clear_outside_inbox_and_archive(home):
-    deliver(home, *sample_files())
-    _load_all(home)
-    assert_no_clear_numbers(home)
+def test_no_registration_number_in_clear_outside_inbox_and_archive(samples_loaded):
+    assert_no_clear_numbers(samples_loaded[0])
