@@ -17,7 +17,7 @@ from parity.config import Settings
 from parity.faults import POINTS
 from parity.load import LOAD_LOCK, load
 
-from conftest import deliver, home_environment, point_at, sample_files
+from conftest import copy_home, deliver, home_environment, point_at, sample_files
 
 PARITY = str(Path(sys.executable).with_name("parity"))
 FILES = [*sample_files("MNE", "2024Q3"), *sample_files("BIH", "2024Q3")]  # CSV and a workbook: two partitions
@@ -58,14 +58,21 @@ def leftovers(settings) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory):
-    """A clean load of FILES: what any recovered load must equal."""
+def clean_home(tmp_path_factory) -> Settings:
+    """A clean load of FILES, once for the module: tests that start from a loaded warehouse change a
+    copy of it (copy_home)."""
     with pytest.MonkeyPatch.context() as env:
         settings = point_at(env, tmp_path_factory.mktemp("clean") / "home")
         deliver(settings, *FILES)
         report = load(settings)
         assert report.transform_ok and not report.rejected and not report.failures
-        return snapshot(settings)
+        return settings
+
+
+@pytest.fixture(scope="module")
+def clean(clean_home) -> dict:
+    """What any recovered load must equal."""
+    return snapshot(clean_home)
 
 
 def _killed_at(point: str, home: Path) -> str:
@@ -153,15 +160,14 @@ def _reader(path: Path) -> subprocess.Popen:
     return process
 
 
-def test_a_reader_between_steps_fails_the_build_clearly_and_the_next_load_catches_up(home, monkeypatch):
+def test_a_reader_between_steps_fails_the_build_clearly_and_the_next_load_catches_up(home, clean_home, monkeypatch):
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
     from orchestration.instance import prepare_dagster_home
     from orchestration.partitions import partition_key
 
-    deliver(home, *sample_files("MNE", "2024Q3"))
-    assert load(home).transform_ok
+    copy_home(clean_home.home, home)  # MNE and BIH 2024Q3 loaded and built
     deliver(home, *sample_files("MNE", "2024Q4"))
     prepare_dagster_home(home)
     instance = DagsterInstance.get()
@@ -186,11 +192,10 @@ def test_a_reader_between_steps_fails_the_build_clearly_and_the_next_load_catche
                            "AND country_code = 'MNE'").fetchone()[0] > 0
 
 
-def test_another_key_or_none_is_refused_before_anything_is_written(home, monkeypatch, capsys):
+def test_another_key_or_none_is_refused_before_anything_is_written(home, clean_home, monkeypatch, capsys):
     from parity.cli import main
 
-    deliver(home, *sample_files("MNE", "2024Q3"))
-    assert main(["load"]) == 0
+    copy_home(clean_home.home, home)  # loaded and built with the test key
     with warehouse.connect(home.warehouse, read_only=True) as con:
         [(fingerprint,)] = con.execute("SELECT fingerprint FROM meta.pseudonym_key").fetchall()
     assert "test-key-not-secret" not in fingerprint
