@@ -38,10 +38,24 @@ def _read_in_child(sender, path, name, inbox_country, now, timezone, limits: Lim
     sender.close()
 
 
-def read_isolated(path, *, name: str, inbox_country: str | None, now, timezone: str, limits: Limits):
-    """read_delivery(...) in a child process; a child that fails becomes a ReadError of the file."""
+def _reader_context():
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
+def start_reader_server() -> None:
+    """Start the fork server now (a new interpreter importing the reader, about a second), so that
+    it gets ready on the other core while the caller starts up, instead of at the first file read."""
+    _reader_context()
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
+def read_isolated(path, *, name: str, inbox_country: str | None, now, timezone: str, limits: Limits):
+    """read_delivery(...) in a child process; a child that fails becomes a ReadError of the file."""
+    context = _reader_context()
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_read_in_child, name=f"parity-read {name}",
                             args=(sender, path, name, inbox_country, now, timezone, limits))

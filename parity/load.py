@@ -13,6 +13,7 @@ from pathlib import Path
 from parity import warehouse
 from parity.config import Settings
 from parity.ingest import new_files, refused_line, scan_inboxes
+from parity.isolation import start_reader_server
 from parity.lock import writer_lock
 from parity.private import prepare_home
 from parity.pseudonym import check_key, load_key
@@ -79,6 +80,7 @@ def load(settings: Settings, say=print, build: bool = True) -> LoadReport:
 
 
 def _load(settings: Settings, say, build: bool) -> LoadReport:
+    start_reader_server()  # ready on the other core by the first file, while Dagster starts here
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs

@@ -169,8 +169,9 @@ def test_limits_are_checked_before_the_file_is_read(case, tmp_path):
 
 
 def test_a_reader_that_exhausts_its_memory_or_time_is_contained(tmp_path):
-    from parity.isolation import read_isolated
+    from parity.isolation import read_isolated, start_reader_server
 
+    start_reader_server()  # as `parity load` does, before its first file: the same server serves the reads
     path = tmp_path / "SRB_2024Q3_personnel.csv"
     header, rows = (SAMPLES / "SRB" / path.name).read_text(encoding="utf-8-sig").split("\n", 1)
     path.write_text(header + "\n" + rows * 300, encoding="utf-8-sig")  # 35,000 rows
