@@ -50,11 +50,11 @@ def test_a_fifth_country_and_a_region_that_includes_it_need_no_code_change(tmp_p
     assert _code_hashes(project) == _code_hashes(ROOT)
 
     home = tmp_path / "home"
-    for path in sample_files():
+    for path in sample_files(period="2024Q4"):  # the quarter the checks below read
         (home / "inbox" / path.parent.name).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, home / "inbox" / path.parent.name / path.name)
     (home / "inbox" / NEW).mkdir()
-    for path in sample_files("MNE"):  # its files: MNE's dialect, renamed
+    for path in sample_files("MNE", "2024Q4"):  # its files: MNE's dialect, renamed
         shutil.copy(path, home / "inbox" / NEW / path.name.replace("MNE_", f"{NEW}_"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PARITY_", "DAGSTER_"))}
     env.update({k: v for k, v in home_environment(home).items() if v is not None})
