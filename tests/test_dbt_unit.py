@@ -1,6 +1,6 @@
 """dbt's unit tests (each indicator's edge cases on fixed inputs) run in `make test` and `make check`:
 a load's build leaves them out, so this is where they run on every change of a model. And the
-project's own generic data test fails where they must, naming what failed."""
+project's own generic data test fails where it must, naming what failed."""
 import json
 
 import pytest

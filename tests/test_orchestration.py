@@ -150,7 +150,7 @@ def test_a_load_requests_one_transform_run_that_builds_the_marts_with_their_chec
     log = (home.home / "dbt" / "target" / "dbt.log").read_text(encoding="utf-8")
     assert re.search(r"Found .*\d+ models", log) and "Unable to do partial parsing" not in log
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    assert len(checks) == _attached_data_tests() >= 40
+    assert len(checks) == _attached_data_tests() >= 42
     assert all(e.event_specific_data.passed for e in checks)
     materialized = {e.asset_key.to_user_string() for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
     assert {"marts/indicator_values", "marts/indicator_values_public", "marts/fct_personnel_quarter",
