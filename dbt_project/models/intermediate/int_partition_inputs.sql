@@ -4,6 +4,14 @@
 -- (or reported for the first time). A region's rows (WB4) fingerprint its quarter: the indicator
 -- inputs of its member countries (seed region_members). A partitioned model names its family with
 -- config(partition_inputs=...): see macros/partitions/materialization.sql.
+--
+-- A table, built at the start of every build: each partitioned model reads it three times (which
+-- partitions to build, then its ledger), and as a view each read recomputed every fingerprint from the
+-- registry (about 2 s of a new quarter's build). A build that selects models without it (dbt by hand,
+-- `--select`) reads the fingerprints of the last whole build: it may skip or repeat a partition, which
+-- the next whole build, such as every load's, then rebuilds.
+{{ config(materialized='table') }}
+
 with current_tables as (
 
     select country_code, period, table_name, submission_table_id
