@@ -7,7 +7,17 @@ from parity.config import Settings
 from parity.ingest import inbox_files, ingest_files, new_files
 from parity.pseudonym import MissingKey, load_key, pseudonymise
 
-from conftest import NOW, SAMPLES, assert_no_clear_numbers, copy_home, deliver, point_at, sample_files
+from conftest import (
+    NOW,
+    SAMPLES,
+    NumberScanner,
+    assert_no_clear_numbers,
+    copy_home,
+    deliver,
+    point_at,
+    registration_numbers,
+    sample_files,
+)
 
 
 def _load_all(settings):
@@ -149,3 +159,24 @@ def test_file_delivered_to_the_wrong_inbox_is_rejected_whole(home):
 
 def test_no_registration_number_in_clear_outside_inbox_and_archive(samples_loaded):
     assert_no_clear_numbers(samples_loaded[0])
+
+
+def test_the_leak_scanner_finds_every_number_wherever_it_lies():
+    """The one-pass scanner of assert_no_clear_numbers against the plain search, one number at a time:
+    numbers planted in random bytes, overlapping, glued to digits and letters, at both ends."""
+    import random
+
+    numbers = sorted(registration_numbers())
+    scanner = NumberScanner(set(numbers))
+    rng = random.Random(13)
+    noise = bytes(rng.getrandbits(8) for _ in range(20_000))
+    for trial in range(40):
+        planted = rng.sample(numbers, 3)
+        parts = [noise[: rng.randrange(2000)], planted[0].encode() + b"7", b"x" + planted[1].encode(),
+                 noise[rng.randrange(2000):][:3000], planted[2].encode()]
+        if trial % 2:  # a number whose digits run on into another's start, and a prefix with no number after it
+            parts.insert(2, planted[0].encode() + numbers[0].encode() + numbers[0].split("-")[0].encode() + b"-")
+        data = b"".join(parts)
+        assert scanner.found(data) == sorted(n for n in numbers if n.encode() in data)
+        assert set(planted) <= set(scanner.found(data))
+    assert scanner.found(noise) == [n for n in numbers if n.encode() in noise] == []
