@@ -157,14 +157,15 @@ def report(results: list[dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--history", default="8,40", help="history lengths in quarters, comma-separated")
+    parser.add_argument("--history", default="8,40",
+                        help='history lengths in quarters, comma-separated ("" with --scale10: that run alone)')
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--scale10", action="store_true", help="also 40 quarters at scale 10 (about 4 M rows)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (generated files are reused)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="parity-bench-load-"))
     work.mkdir(parents=True, exist_ok=True)
-    runs = [(args.scale, int(q)) for q in args.history.split(",")] + ([(10.0, 40)] if args.scale10 else [])
+    runs = [(args.scale, int(q)) for q in args.history.split(",") if q] + ([(10.0, 40)] if args.scale10 else [])
     results = []
     for scale, quarters in runs:
         figures = run_history(work, quarters, scale)
