@@ -20,7 +20,7 @@ from parity.alerts.outbox import flush
 from parity.config import Config, Settings
 from parity.deadlines import record_timeliness
 from parity.faults import fault_point
-from parity.isolation import read_isolated
+from parity.isolation import ReadRequest, read_each_isolated
 from parity.private import private_dir
 from parity.pseudonym import check_key, load_key, pseudonymise_table, record_key
 from parity.quality.gate import CheckSummary, check_table
@@ -224,13 +224,8 @@ def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.da
         con.execute("BEGIN TRANSACTION")
         try:
             record_key(con, key, now)
-            tables: list[tuple[int, ExtractTable]] = []
-            for path in files:
-                received = _receive_file(con, settings, country, path, now)
-                if isinstance(received, TableOutcome):
-                    outcomes.append(received)
-                elif received is not None:
-                    tables.extend(received)
+            rejected, tables = _receive_files(con, settings, country, files, now)
+            outcomes += rejected
             # personnel first: the events of the same delivery are compared with it
             tables.sort(key=lambda ft: ft[1].table != "personnel")
             accepted_now: dict[str, dict[str, pd.DataFrame]] = {}
@@ -249,9 +244,8 @@ def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.da
     return outcomes
 
 
-def _receive_file(con, settings: Settings, country: str, path: Path, now: dt.datetime):
-    """Archive and register a file; its tables as read, or the outcome of a file rejected whole,
-    or None for a file received before in exactly this content (or changed while copied)."""
+def _archive(settings: Settings, country: str, path: Path) -> tuple[Path, str] | None:
+    """archive_copy, or None (with why, logged) for a file not taken now."""
     try:
         copied = archive_copy(settings, country, path)
     except OSError as e:  # replaced by a link, a device, or gone since it was listed
@@ -261,28 +255,40 @@ def _receive_file(con, settings: Settings, country: str, path: Path, now: dt.dat
     if copied is None:
         log.warning("not taken: %s", refused_line(settings, path, "it changed while being copied (still being "
                                                                      "written?): taken at the next load"))
-        return None
-    stored, sha256 = copied
-    if warehouse.known_file(con, country, path.name, sha256):
-        return None
-    name = parse_delivery_name(path)
+    return copied
+
+
+def _receive_files(con, settings: Settings, country: str, files: list[Path], now: dt.datetime
+                   ) -> tuple[list[TableOutcome], list[tuple[int, ExtractTable]]]:
+    """Archive and register the files not received before in exactly this content: the outcomes of
+    files rejected whole, and the tables of the others as read (by read_each_isolated: the
+    archived copies, in as few child processes as their limits allow)."""
+    arrived = []
+    for path in files:
+        copied = _archive(settings, country, path)
+        if copied is not None and not warehouse.known_file(con, country, path.name, copied[1]):
+            arrived.append((path, *copied))
+    if not arrived:
+        return [], []
     fault_point("read")
-    try:
-        tables = read_isolated(stored, name=path.name, inbox_country=country, now=now, timezone=settings.timezone,
-                               limits=settings.limits)
-        file_error = None
-    except ReadError as e:
-        tables, file_error = [], e
-    file_id = warehouse.register_file(
-        con, country=country, period=name.period, file_name=path.name, sha256=sha256,
-        size=stored.stat().st_size, received_at=now, archive_path=str(stored.relative_to(settings.home)),
-        status="rejected" if file_error else "read", message=file_error.summary() if file_error else None,
-    )
-    if file_error:
-        log.error("rejected %s:\n%s", path.name, file_error.summary())
-        return TableOutcome(country, name.period, name.table or "*", path.name, None, "rejected",
-                            problems=file_error.problems)
-    return [(file_id, t) for t in tables]
+    read = read_each_isolated([ReadRequest(stored, path.name, country, now, settings.timezone)
+                               for path, stored, _ in arrived], settings.limits)
+    rejected, tables = [], []
+    for (path, stored, sha256), result in zip(arrived, read, strict=True):
+        file_error = result if isinstance(result, ReadError) else None
+        name = parse_delivery_name(path)
+        file_id = warehouse.register_file(
+            con, country=country, period=name.period, file_name=path.name, sha256=sha256,
+            size=stored.stat().st_size, received_at=now, archive_path=str(stored.relative_to(settings.home)),
+            status="rejected" if file_error else "read", message=file_error.summary() if file_error else None,
+        )
+        if file_error:
+            log.error("rejected %s:\n%s", path.name, file_error.summary())
+            rejected.append(TableOutcome(country, name.period, name.table or "*", path.name, None, "rejected",
+                                         problems=file_error.problems))
+        else:
+            tables += [(file_id, t) for t in result]
+    return rejected, tables
 
 
 def _load_table(con, country: str, file_id: int, table: ExtractTable, key: bytes, now: dt.datetime,

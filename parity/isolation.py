@@ -2,15 +2,20 @@
 
 The reader's own limits (sources/limits.py) refuse what a file declares; what still exhausts or
 crashes the reader (a parser's abort, a pathological cell) must not take the load down with it.
-Each file is read in a process forked from a small server that has the reader imported
+Files are read in a process forked from a small server that has the reader imported
 (multiprocessing's forkserver: no copy of the caller's threads, connections or memory), with its
-address space capped. If it runs out of memory, is killed, or overruns the time limit, the file is
+address space capped; the files of one submission are read in turn by one such child. If a file
+runs out of memory, is killed, or overruns the time limit, it is read again alone in a child of its
+own (the files before it may have left the child less room), and if that fails too, the file is
 rejected with one message and the load goes on with the next file.
 """
+import datetime as dt
 import logging
 import multiprocessing
 import resource
 import signal
+from dataclasses import dataclass
+from pathlib import Path
 
 from sources import ReadError, read_delivery
 from sources.errors import Problem
@@ -20,21 +25,38 @@ log = logging.getLogger(__name__)
 _PRELOAD = ["sources.reader", "python_calamine", "pandas"]
 
 
-def _read_in_child(sender, path, name, inbox_country, now, timezone, limits: Limits) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+@dataclass(frozen=True)
+class ReadRequest:
+    """One file to read in a child: read_delivery's arguments."""
+    path: Path
+    name: str
+    inbox_country: str | None
+    now: dt.datetime
+    timezone: str
+
+
+def _read_one(request: ReadRequest, limits: Limits) -> tuple[str, object]:
     try:
-        result = ("tables", read_delivery(path, name=name, inbox_country=inbox_country, now=now,
-                                          timezone=timezone, limits=limits))
+        return "tables", read_delivery(request.path, name=request.name, inbox_country=request.inbox_country,
+                                       now=request.now, timezone=request.timezone, limits=limits)
     except ReadError as e:
-        result = ("rejected", e.problems)
+        return "rejected", e.problems
     except MemoryError:
-        result = ("failed", "out of memory")
+        return "failed", "out of memory"
     except Exception as e:  # noqa: BLE001 - any failure of the reader is this file's, never the load's
-        result = ("failed", type(e).__name__)  # the type only: an exception's text may quote the file
-    try:
-        sender.send(result)
-    except MemoryError:
-        sender.send(("failed", "out of memory"))
+        return "failed", type(e).__name__  # the type only: an exception's text may quote the file
+
+
+def _read_in_child(sender, requests: list[ReadRequest], limits: Limits) -> None:
+    """Read the files in turn, sending each file's outcome as soon as it is known."""
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    for request in requests:
+        result = _read_one(request, limits)
+        try:
+            sender.send(result)
+        except MemoryError:
+            sender.send(("failed", "out of memory"))
+        del result  # the next file gets the memory back
     sender.close()
 
 
@@ -55,33 +77,69 @@ def start_reader_server() -> None:
 
 def read_isolated(path, *, name: str, inbox_country: str | None, now, timezone: str, limits: Limits):
     """read_delivery(...) in a child process; a child that fails becomes a ReadError of the file."""
+    [outcome] = read_each_isolated([ReadRequest(path, name, inbox_country, now, timezone)], limits)
+    if isinstance(outcome, ReadError):
+        raise outcome
+    return outcome
+
+
+def read_each_isolated(requests: list[ReadRequest], limits: Limits) -> list:
+    """read_isolated for several files: each file's tables, or its ReadError, in the order asked.
+
+    The files are read in turn by as few children as they allow (starting a child costs more than
+    reading a small file). A file is judged as read_isolated judges it, alone: one that exhausts
+    memory, crashes or overruns the time after other files in the same child is read again in a
+    child of its own, and only that verdict counts. The time limit holds for each file."""
+    outcomes: list = [None] * len(requests)
+    first = 0
+    while first < len(requests):
+        batch = _read_batch(requests[first:], limits)
+        for offset, (kind, payload) in enumerate(batch):
+            if kind == "failed" and offset > 0:  # perhaps the files before it: judged alone
+                [(kind, payload)] = _read_batch([requests[first + offset]], limits)
+            outcomes[first + offset] = _outcome(requests[first + offset].name, kind, payload, limits)
+        first += len(batch)
+    return outcomes
+
+
+def _read_batch(requests: list[ReadRequest], limits: Limits) -> list[tuple[str, object]]:
+    """One child reads the files in turn; the outcomes up to the first the child did not survive
+    (killed, crashed or out of time: the files after it are not read by this child)."""
     context = _reader_context()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_read_in_child, name=f"parity-read {name}",
-                            args=(sender, path, name, inbox_country, now, timezone, limits))
+    child = context.Process(target=_read_in_child, name=f"parity-read {requests[0].name}",
+                            args=(sender, requests, limits))
     child.start()
     sender.close()
+    outcomes = []
     try:
-        if receiver.poll(limits.seconds):
-            kind, payload = receiver.recv()
-        else:
-            kind, payload = "failed", f"not finished after {limits.seconds:.0f} s"
-    except EOFError:  # the child died without a word: killed, or aborted in native code
-        child.join(5)
-        code = child.exitcode
-        kind, payload = "failed", (f"stopped by signal {signal.Signals(-code).name}" if code and code < 0
-                                   else f"exit status {code}")
+        for _ in requests:
+            if not receiver.poll(limits.seconds):
+                outcomes.append(("failed", f"not finished after {limits.seconds:.0f} s"))
+                break
+            try:
+                outcomes.append(receiver.recv())
+            except EOFError:  # the child died without a word: killed, or aborted in native code
+                child.join(5)
+                code = child.exitcode
+                outcomes.append(("failed", f"stopped by signal {signal.Signals(-code).name}" if code and code < 0
+                                 else f"exit status {code}"))
+                break
     finally:
         if child.is_alive():
             child.kill()
         child.join()
         receiver.close()
+    return outcomes
+
+
+def _outcome(name: str, kind: str, payload, limits: Limits):
     if kind == "tables":
         return payload
     if kind == "rejected":
-        raise ReadError(payload)
+        return ReadError(payload)
     log.warning("reading %s failed in its child process: %s", name, payload)
-    raise ReadError([Problem(
+    return ReadError([Problem(
         file=name, value=payload, rule="reader_limit",
         expected=f"a file that can be read within {limits.memory_bytes // MIB:,} MB of memory and "
                  f"{limits.seconds:.0f} s",

@@ -186,6 +186,24 @@ def test_a_reader_that_exhausts_its_memory_or_time_is_contained(tmp_path):
         assert problem.rule == "reader_limit" and found in problem.value and problem.file == path.name
 
 
+def test_files_read_in_one_child_are_each_judged_alone(tmp_path):
+    """A submission's files share a child; one that overruns the time limit after another file in it
+    is read again alone and rejected on its own, and the file after it is still read, in a new child."""
+    from parity.isolation import ReadRequest, read_each_isolated, start_reader_server
+
+    start_reader_server()
+    slow = tmp_path / "SRB_2024Q3_personnel.csv"
+    header, rows = (SAMPLES / "SRB" / slow.name).read_text(encoding="utf-8-sig").split("\n", 1)
+    slow.write_text(header + "\n" + rows * 3000, encoding="utf-8-sig")  # 350,000 rows: seconds to read
+    quick = [SAMPLES / "SRB" / "SRB_2024Q3_trainings.csv", SAMPLES / "SRB" / "SRB_2024Q3_complaints.csv"]
+    requests = [ReadRequest(path, path.name, "SRB", NOW, "Europe/Belgrade") for path in (quick[0], slow, quick[1])]
+    first, overran, last = read_each_isolated(requests, Limits(seconds=1))
+    assert [t.table for t in first] == ["trainings"] and [t.table for t in last] == ["complaints"]
+    assert isinstance(overran, ReadError)
+    [problem] = overran.problems
+    assert problem.rule == "reader_limit" and "not finished after 1 s" in problem.value and problem.file == slow.name
+
+
 def test_echoed_values_are_printable_short_and_masked():
     from sources.errors import Problem
     from sources.redact import MASK, spreadsheet_cell
