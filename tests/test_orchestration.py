@@ -191,11 +191,26 @@ def test_the_dbt_resource_knows_the_version_of_the_dbt_it_runs_without_asking_it
     assert f"installed: {dbt._cli_version}" in told
 
 
+def _schema(database) -> tuple:
+    import sqlite3
+
+    con = sqlite3.connect(database)
+    try:
+        return (tuple(sorted(con.execute("SELECT type, name, sql FROM sqlite_master").fetchall())),
+                con.execute("SELECT version_num FROM alembic_version").fetchall()[0],
+                con.execute("PRAGMA journal_mode").fetchone())
+    finally:
+        con.close()
+
+
 def test_the_dagster_instance_keeps_few_event_log_connections_open_and_an_engineers_yaml(tmp_path):
     """parity's dagster.yaml names the pooled event log; runs store and read their events through it;
-    it keeps at most OPEN_DATABASES databases open however many runs there were; a dagster.yaml of
+    it keeps at most OPEN_DATABASES databases open however many runs there were, and makes each
+    run's database as Dagster's own storage would; a dagster.yaml of
     an older parity is brought up to date, an engineer's own is left alone."""
     import dataclasses
+
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
     from orchestration.event_log import OPEN_DATABASES, PooledSqliteEventLogStorage
     from orchestration.instance import WRITTEN_BY_PARITY, prepare_dagster_home
@@ -217,6 +232,16 @@ def test_the_dagster_instance_keeps_few_event_log_connections_open_and_an_engine
             assert dg.materialize([counted], instance=instance).success
         assert len(instance.fetch_materializations(counted.key, limit=100).records) == OPEN_DATABASES + 2
         assert 0 < len(storage._engines) <= OPEN_DATABASES
+
+        # each run's database began as a copy of an empty one that Dagster itself made: the same
+        # tables, indexes and schema version as Dagster's own, in the same journal mode
+        made_by_dagster = tmp_path / "stock"
+        with SqliteEventLogStorage(str(made_by_dagster)).run_connection("a-run"):
+            pass
+        runs = [p for p in (home / "history" / "runs").glob("*.db") if p.stem != "index"]
+        assert len(runs) == OPEN_DATABASES + 2
+        assert {_schema(p) for p in runs} == {_schema(made_by_dagster / "a-run.db")}
+        assert not list((home / "history" / "runs").glob(".*partial"))
 
     engineers = "# my own\ntelemetry:\n  enabled: false\n"
     (home / "dagster.yaml").write_text(engineers, encoding="utf-8")
