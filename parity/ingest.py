@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from parity import warehouse
-from parity.alerts.outbox import flush
+from parity.alerts.outbox import flush_with
 from parity.config import Config, Settings
 from parity.deadlines import record_timeliness
 from parity.faults import fault_point
@@ -240,7 +240,7 @@ def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.da
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    flush(settings)
+        flush_with(con, settings)  # the alerts just queued, after the commit, on the same connection
     return outcomes
 
 

@@ -60,42 +60,47 @@ class FlushResult:
 def flush(settings: Settings, now: dt.datetime | None = None) -> FlushResult:
     """Send every pending message over one SMTP session (settings.smtp). A server that cannot be
     reached leaves them pending, with the attempt and its error logged; the next flush tries again."""
-    smtp = settings.smtp
     if not settings.warehouse.exists():
         return FlushResult()
     with warehouse.writing(settings, "outbox") as con:
         warehouse.ensure_schema(con)
-        pending = con.execute("""SELECT alert_id, recipient_email, message FROM meta.alerts
-                                 WHERE status = 'pending' ORDER BY alert_id""").fetchall()
-        result = FlushResult(pending=len(pending))
-        if not pending:
-            return result
-        if smtp.host is None:
-            result.error = "no SMTP server configured (PARITY_SMTP_HOST)"
-            return result
-        now = now or settings.clock.now()
-        try:
-            session = _open(smtp)
-        except (OSError, smtplib.SMTPException) as e:
-            result.error = f"SMTP {smtp.host}:{smtp.port}: {e}"
-            con.execute("""UPDATE meta.alerts SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?
-                           WHERE status = 'pending'""", [now, result.error])
-            log.warning("alerts kept for a later attempt: %s", result.error)
-            return result
-        with session:
-            for alert_id, recipient, message in pending:
-                try:
-                    session.sendmail(smtp.sender, [recipient], message.encode("utf-8"))
-                except (OSError, smtplib.SMTPException) as e:
-                    con.execute("""UPDATE meta.alerts SET attempts = attempts + 1, last_attempt_at = ?,
-                                   last_error = ? WHERE alert_id = ?""", [now, str(e), alert_id])
-                    log.warning("alert %s kept for a later attempt: %s", alert_id, e)
-                    continue
-                con.execute("""UPDATE meta.alerts SET status = 'sent', attempts = attempts + 1, last_attempt_at = ?,
-                               sent_at = ?, last_error = NULL WHERE alert_id = ?""", [now, now, alert_id])
-                result.sent += 1
-        result.pending -= result.sent
+        return flush_with(con, settings, now)
+
+
+def flush_with(con, settings: Settings, now: dt.datetime | None = None) -> FlushResult:
+    """flush() on a writer's connection the caller holds (outside any transaction of its own)."""
+    smtp = settings.smtp
+    pending = con.execute("""SELECT alert_id, recipient_email, message FROM meta.alerts
+                             WHERE status = 'pending' ORDER BY alert_id""").fetchall()
+    result = FlushResult(pending=len(pending))
+    if not pending:
         return result
+    if smtp.host is None:
+        result.error = "no SMTP server configured (PARITY_SMTP_HOST)"
+        return result
+    now = now or settings.clock.now()
+    try:
+        session = _open(smtp)
+    except (OSError, smtplib.SMTPException) as e:
+        result.error = f"SMTP {smtp.host}:{smtp.port}: {e}"
+        con.execute("""UPDATE meta.alerts SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?
+                       WHERE status = 'pending'""", [now, result.error])
+        log.warning("alerts kept for a later attempt: %s", result.error)
+        return result
+    with session:
+        for alert_id, recipient, message in pending:
+            try:
+                session.sendmail(smtp.sender, [recipient], message.encode("utf-8"))
+            except (OSError, smtplib.SMTPException) as e:
+                con.execute("""UPDATE meta.alerts SET attempts = attempts + 1, last_attempt_at = ?,
+                               last_error = ? WHERE alert_id = ?""", [now, str(e), alert_id])
+                log.warning("alert %s kept for a later attempt: %s", alert_id, e)
+                continue
+            con.execute("""UPDATE meta.alerts SET status = 'sent', attempts = attempts + 1, last_attempt_at = ?,
+                           sent_at = ?, last_error = NULL WHERE alert_id = ?""", [now, now, alert_id])
+            result.sent += 1
+    result.pending -= result.sent
+    return result
 
 
 def _open(smtp: SmtpSettings) -> smtplib.SMTP:
