@@ -39,10 +39,11 @@ def copy_inputs(warehouse: Path, url: str) -> dict[str, int]:
 
 
 def build(url: str, target_path: Path, settings=None, full_refresh: bool = True) -> None:
-    """`dbt build --full-refresh` of the whole project on the PostgreSQL database (or an incremental
-    build: the partitioned models' own implementation runs on PostgreSQL as on DuckDB)."""
-    run_dbt("build", *(["--full-refresh"] if full_refresh else []), postgres_url=url, target_path=target_path,
-            settings=settings)
+    """`dbt build --full-refresh` of the whole project on the PostgreSQL database, unit tests included
+    (or an incremental build after one: the partitioned models' own implementation runs on PostgreSQL
+    as on DuckDB; the unit tests, which read no data, already ran on this database)."""
+    mode = ["--full-refresh"] if full_refresh else ["--exclude", "resource_type:unit_test"]
+    run_dbt("build", *mode, postgres_url=url, target_path=target_path, settings=settings)
 
 
 @dataclass(frozen=True)
