@@ -81,6 +81,9 @@ class Settings:
     settle_seconds: float = 30.0  # a file is taken once size and mtime stood still this long
     lock_wait: float = 600.0  # how long a writer waits for another to finish (parity/lock.py)
     busy_wait: float = 30.0  # how long anyone waits for a DuckDB file another process holds open
+    # memory DuckDB may hold in a dbt build (beyond it, it spills to a folder beside the warehouse);
+    # DuckDB's own default, 80 % of the machine, let a scale-10 build reach 9.6 GiB
+    build_memory_mb: int = 2560
     limits: Limits = field(default_factory=Limits)  # what a delivered file may be (sources/limits.py)
     inbox_dir: Path | None = None  # a MoD drop folder elsewhere (a shared mount) instead of $PARITY_HOME/inbox
     # disclosure control: a published count of 1..threshold persons is confidential (dbt var disclosure_threshold)
@@ -111,6 +114,7 @@ class Settings:
             settle_seconds=_number("PARITY_SETTLE_SECONDS", cls.settle_seconds, "seconds"),
             lock_wait=_number("PARITY_LOCK_WAIT", cls.lock_wait, "seconds"),
             busy_wait=_number("PARITY_BUSY_WAIT", cls.busy_wait, "seconds"),
+            build_memory_mb=_whole("PARITY_BUILD_MEMORY_MB", cls.build_memory_mb, "megabytes"),
             limits=Limits(
                 file_bytes=int(_number("PARITY_MAX_FILE_MB", default.file_bytes / MIB, "megabytes") * MIB),
                 rows=int(_number("PARITY_MAX_ROWS", default.rows, "rows")),

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from parity.config import DBT_PROJECT_DIR, WAREHOUSE_FILE
+from parity.config import DBT_PROJECT_DIR, WAREHOUSE_FILE, Settings
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # this environment's dbt, whether or not on PATH
 SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds")  # what the manifest is made of
@@ -29,16 +29,21 @@ class ManifestMissing(RuntimeError):
     pass
 
 
-def duckdb_output(warehouse: Path) -> tuple[dict, dict[str, str]]:
+def duckdb_output(warehouse: Path, memory_mb: int) -> tuple[dict, dict[str, str]]:
     """dbt's `duckdb` output for the file `warehouse`, and the environment dbt needs for it.
 
     The file is named from the home directory ("~/", which DuckDB expands) and dbt runs with HOME
     set to the file's folder. dbt's parse cache (partial_parse.msgpack) is keyed by the profile's
     connection settings, the path among them: with the absolute path, the first build in every new
     home parsed the whole project again (about 4 s). The same path string everywhere lets it start
-    from the parse `make setup` prepared, which names the same file (config.WAREHOUSE_FILE)."""
+    from the parse `make setup` prepared, which names the same file (config.WAREHOUSE_FILE), with
+    the same settings (a build with another `memory_mb` than the prepared parse's parses again).
+
+    `memory_mb` caps what DuckDB holds in memory (Settings.build_memory_mb); beyond it, DuckDB spills
+    to `<warehouse>.tmp` beside the file, created owner-only as everything under the home."""
     # one thread: DuckDB has one writer, and the models' own queries use every core
-    output = {"type": "duckdb", "path": f"~/{Path(warehouse).name}", "threads": 1}
+    output = {"type": "duckdb", "path": f"~/{Path(warehouse).name}", "threads": 1,
+              "settings": {"memory_limit": f"{memory_mb}MB"}}
     return output, {"HOME": str(Path(warehouse).resolve().parent)}
 
 
@@ -102,7 +107,7 @@ def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None 
     else:
         # a parse opens no database: the file a build's parse names (duckdb_output)
         warehouse = warehouse or project_dir / "target" / WAREHOUSE_FILE
-        output, environment = duckdb_output(warehouse)
+        output, environment = duckdb_output(warehouse, (settings or Settings.from_env()).build_memory_mb)
     elsewhere = ["--target-path", str(target_path), "--log-path", str(target_path / "logs")] if target_path else []
     prepared = project_dir / "target" / PARSE_CACHE
     if target_path and prepared.exists() and not (target_path / PARSE_CACHE).exists():

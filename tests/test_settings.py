@@ -54,6 +54,7 @@ def test_a_set_clock_runs_on_from_its_instant():
     ("PARITY_DISCLOSURE_THRESHOLD", "two", "PARITY_DISCLOSURE_THRESHOLD: 'two' is not a number of persons"),
     ("PARITY_SMTP_PORT", "smtp", "PARITY_SMTP_PORT: 'smtp' is not a number of a TCP port"),
     ("PARITY_SMTP_STARTTLS", "yes", "PARITY_SMTP_STARTTLS: 'yes' must be 1 (yes) or 0 (no)"),
+    ("PARITY_BUILD_MEMORY_MB", "2.5G", "PARITY_BUILD_MEMORY_MB: '2.5G' is not a number of megabytes"),
 ])
 def test_a_setting_that_cannot_be_used_is_named(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
@@ -97,3 +98,17 @@ def test_a_load_gives_its_dagster_runs_its_clock(home):
     assert received.home == home.home and received.clock == settings.clock and received.clock.label == f"set to {SET}"
     assert abs(received.clock.now() - settings.clock.now()) < dt.timedelta(seconds=1)
     assert not ParityResource(**parity_run_config(home)["resources"]["parity"]["config"]).settings().clock.is_set
+
+
+def test_the_build_memory_setting_is_dbts_duckdb_memory_limit(monkeypatch, tmp_path):
+    """DuckDB's own default (80 % of the machine) let a scale-10 build hold 9.6 GiB: every dbt profile
+    parity writes for DuckDB caps it at the setting."""
+    from parity.dbt import duckdb_output
+
+    assert duckdb_output(tmp_path / "warehouse.duckdb", Settings.from_env().build_memory_mb)[0]["settings"] == {
+        "memory_limit": "2560MB"}
+    monkeypatch.setenv("PARITY_BUILD_MEMORY_MB", "700")
+    output, _ = duckdb_output(tmp_path / "warehouse.duckdb", Settings.from_env().build_memory_mb)
+    assert output["settings"] == {"memory_limit": "700MB"}
+    with duckdb.connect(config=output["settings"]) as con:  # a value DuckDB takes as it is written
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "667.5 MiB"  # 700 MB

@@ -35,7 +35,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, par
     # artefacts under the home, never into the project (one folder: builds take turns on the lock, and
     # its partial_parse.msgpack spares the next build a full parse)
     target_path = settings.home / "dbt" / "target"
-    output, environment = duckdb_output(settings.warehouse)
+    output, environment = duckdb_output(settings.warehouse, settings.build_memory_mb)
     with warehouse.locked(settings, "dbt build"), generated_profile(output) as profiles:
         # wait (bounded) for a reader that holds the file open, rather than let dbt fail on it at once
         with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
