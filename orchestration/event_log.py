@@ -82,7 +82,8 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def _copy_empty_run_db(self, path: Path) -> bool:
         """Create the run database `path` as a copy of an empty one made by Dagster's own _initdb;
-        False if another process created `path` first (Dagster's initialisation then checks it)."""
+        False if it could not be linked into place (another process created `path` first, or the
+        file system has no hard links): Dagster's own initialisation then takes over."""
         if self._empty_run_db is None or not self._empty_run_db.exists():
             folder = tempfile.mkdtemp(prefix="parity-dagster-empty-run-")
             weakref.finalize(self, _remove_in, os.getpid(), folder)
@@ -97,7 +98,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         shutil.copyfile(self._empty_run_db, partial)
         try:
             os.link(partial, path)  # never over a database another process has just created
-        except FileExistsError:
+        except OSError:  # it did (FileExistsError), or the file system has no hard links
             return False
         finally:
             partial.unlink()
