@@ -160,7 +160,7 @@ def main() -> None:
     parser.add_argument("--history", default="8,40",
                         help='history lengths in quarters, comma-separated ("" with --scale10: that run alone)')
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--scale10", action="store_true", help="also 40 quarters at scale 10 (about 4 M rows)")
+    parser.add_argument("--scale10", action="store_true", help="also 40 quarters at scale 10 (about 20 M personnel rows)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (generated files are reused)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="parity-bench-load-"))
