@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from parity import warehouse
 from parity.alerts.compose import deadline_message, recipient_of
-from parity.alerts.outbox import enqueue, flush
+from parity.alerts.outbox import enqueue, flush_with
 from parity.config import Config, FocalPoint, Settings
 from sources.period import Period
 
@@ -113,5 +113,5 @@ def watch_deadlines(settings: Settings, config: Config, now: dt.datetime | None 
             if enqueue(con, dedup_key=key, kind=kind, recipient=recipient_of(focal_point), message=message,
                        now=now, country=focal_point.country, period=str(period)):
                 queued.append(key)
-    flush(settings)
+        flush_with(con, settings)  # what was just queued, on the same connection
     return DeadlineReport(statuses, queued)
