@@ -105,6 +105,7 @@ def test_the_build_memory_setting_is_dbts_duckdb_memory_limit(monkeypatch, tmp_p
     parity writes for DuckDB caps it at the setting."""
     from parity.dbt import duckdb_output
 
+    monkeypatch.delenv("PARITY_BUILD_MEMORY_MB", raising=False)
     assert duckdb_output(tmp_path / "warehouse.duckdb", Settings.from_env().build_memory_mb)[0]["settings"] == {
         "memory_limit": "2560MB"}
     monkeypatch.setenv("PARITY_BUILD_MEMORY_MB", "700")
