@@ -9,8 +9,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # The dbt manifest the Dagster code location is built from (dbt parse), remade when the project changes.
 MANIFEST := dbt_project/target/manifest.json
-# parity/dbt.py writes the profile the parse is keyed by (the warehouse's name, DuckDB's settings).
-DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml parity/dbt.py $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f 2>/dev/null)
+# parity/dbt.py writes the profile the parse is keyed by (the warehouse's name, DuckDB's settings), and the
+# variables it passes (parity/config.py holds their defaults).
+DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml parity/dbt.py parity/config.py $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f 2>/dev/null)
 
 .PHONY: setup browser demo test check lint dev docs bench lock clean
 

@@ -13,6 +13,8 @@ The figures are ratios to it (machines are noisy). Targets (issue 13, docs/decis
 full load of 4 x 8 within 10x the floor; a new quarter within 20 s, and within 1.2x between 8 and
 40 quarters of history. --scale10: 40 quarters at scale 10 from scratch (target: 15 minutes, 4 GiB),
 with the peak memory of the load and of its largest child (dbt).
+After each history: the secondary suppression's share of the rows and the time of its step (the
+decision and its audit over every release), run again on the loaded warehouse.
 """
 import argparse
 import json
@@ -110,6 +112,23 @@ def parity_load(home: Path, inbox: Path, partitions: int) -> dict:
     return {"seconds": seconds, "peak_mib": peak_kib / 1024}
 
 
+def publication(home: Path) -> dict:
+    """The secondary suppression on the loaded warehouse: rows, confidential (C), withheld to protect
+    them (D) and D's share; and its time, run again in this process (the decision, and the audit of it
+    over every release, as the transform's suppression step runs them)."""
+    from parity import warehouse
+    from parity.config import Settings
+    from parity.suppression.step import suppress
+
+    settings = Settings(home=home)  # the default threshold and width, as the load ran with
+    with warehouse.writing(settings, "bench") as con:
+        outcome = suppress(settings, con)
+    table = outcome.by_indicator
+    rows, withheld = int(table["rows"].sum()), int(table["D"].sum())
+    return {"rows": rows, "confidential": int(table["C"].sum()), "secondary": withheld,
+            "secondary_share": withheld / max(rows, 1), "seconds": outcome.seconds, "passed": outcome.passed}
+
+
 def run_history(work: Path, quarters: int, scale: float) -> dict:
     """A full load of `quarters` quarters, then one new quarter, and the floor of the full load. The
     generated files are kept (--keep reuses them); each run gets a fresh home and a fresh inbox."""
@@ -127,6 +146,7 @@ def run_history(work: Path, quarters: int, scale: float) -> dict:
     figures["full"] = parity_load(home, inbox, partitions=len(DIALECTS) * quarters)
     shutil.copytree(staged, inbox, dirs_exist_ok=True)
     figures["new_quarter"] = parity_load(home, inbox, partitions=len(DIALECTS))
+    figures["suppression"] = publication(home)
     return figures
 
 
@@ -137,6 +157,13 @@ def report(results: list[dict]) -> None:
         ratio = f["full"]["seconds"] / f["floor"]["seconds"]
         print(f"| {f['scale']:g} x {f['quarters']} | {f['floor']['seconds']:.1f} | {f['full']['seconds']:.1f} | "
               f"{ratio:.1f}x | {f['new_quarter']['seconds']:.1f} | {f['full']['peak_mib']:,.0f} |")
+    print("\n| scale x quarters | indicator rows | confidential (C) | withheld to protect them (D) | D share | "
+          "suppression and audit s |")
+    print("|---|---|---|---|---|---|")
+    for f in results:
+        p = f["suppression"]
+        print(f"| {f['scale']:g} x {f['quarters']} | {p['rows']:,} | {p['confidential']:,} | {p['secondary']:,} | "
+              f"{p['secondary_share']:.1%} | {p['seconds']:.1f} |")
     by = {(f["scale"], f["quarters"]): f for f in results}
     if (1.0, 8) in by:
         f = by[(1.0, 8)]

@@ -1,4 +1,5 @@
-"""Jobs: `ingest` loads one (quarter, country) partition; `transform` runs the dbt build and refreshes public.duckdb."""
+"""Jobs: `ingest` loads one (quarter, country) partition; `transform` runs the dbt build (in two steps around
+the suppression and its audit) and refreshes public.duckdb."""
 import dagster as dg
 
 from orchestration.defs.dbt.assets import warehouse_models
@@ -6,11 +7,13 @@ from orchestration.defs.dbt.sensors import TRANSFORM_JOB
 from orchestration.defs.ingest.assets import raw_tables
 from orchestration.defs.ingest.sensors import INGEST_JOB
 from orchestration.defs.public.assets import public_warehouse
+from orchestration.defs.publication.assets import suppression
 from orchestration.partitions import submission_partitions
 
 ingest_job = dg.define_asset_job(INGEST_JOB, selection=dg.AssetSelection.assets(raw_tables),
                                  partitions_def=submission_partitions,
                                  description="Receive the new files of one (quarter, country) submission.")
-transform_job = dg.define_asset_job(TRANSFORM_JOB, selection=dg.AssetSelection.assets(warehouse_models, public_warehouse),
-                                    description="dbt build (staging, intermediate, marts, with their tests), "
-                                                "then public.duckdb for the analysts.")
+transform_job = dg.define_asset_job(
+    TRANSFORM_JOB, selection=dg.AssetSelection.assets(warehouse_models, suppression, public_warehouse),
+    description="dbt build (staging, intermediate, marts, with their tests) up to the indicators, the secondary "
+                "suppression and its disclosure audit, the public twin, then public.duckdb for the analysts.")

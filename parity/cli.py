@@ -165,9 +165,11 @@ def _print_how_to_query(settings: Settings) -> None:
     published = ""
     if public.exists():
         with warehouse.connect(public, read_only=True) as con:
-            rows, confidential = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE obs_status = 'C') FROM indicator_values_public").fetchone()
-        published = f"\n  {rows:,} indicator rows in {public} ({confidential:,} confidential)"
+            rows, confidential, withheld, release = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE obs_status = 'C'), count(*) FILTER (WHERE obs_status = 'D'), "
+                "(SELECT max(release_id) FROM releases) FROM indicator_values_public").fetchone()
+        published = (f"\n  {rows:,} indicator rows in {public}, release {release} ({confidential:,} confidential, "
+                     f"{withheld:,} withheld to protect them)")
     print(f"""
 Restricted warehouse: {settings.warehouse}
   {accepted} submissions with personnel accepted; {tables[0]} tables, {tables[1]:,} rows in raw.*{published}
@@ -217,13 +219,11 @@ def cmd_publish(args) -> int:
         print("parity publish: give --url postgresql://user@host/db (or set PARITY_PUBLISH_URL)", file=sys.stderr)
         return 2
     try:
-        result = publish(settings, url, schema=args.schema, periods=args.period,
-                         analyst_role=args.analyst_role)
+        result = publish(settings, url, schema=args.schema, analyst_role=args.analyst_role)
     except (DisclosureError, FileNotFoundError) as e:
         print(f"parity publish: {e}", file=sys.stderr)
         return 1
-    scope = ", ".join(result.periods) if result.periods else "every period"
-    print(f"published {scope} into schema {result.schema} (read-only role {args.analyst_role}):")
+    print(f"published release {result.release} into schema {result.schema} (read-only role {args.analyst_role}):")
     for name, rows in result.rows.items():
         print(f"  {result.schema}.{name}: {rows:,} rows")
     return 0
@@ -292,13 +292,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-pdf", action="store_true", help="HTML only (no Chromium needed)")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("publish", help="copy the public marts and dimensions into a PostgreSQL schema for BI tools "
-                                       "(idempotent per period, with a read-only analyst role)")
+    p = sub.add_parser("publish", help="copy the latest release of the public side (marts, dimensions, releases, "
+                                       "history, revisions) into a PostgreSQL schema for BI tools (idempotent, "
+                                       "with a read-only analyst role)")
     p.add_argument("--url",
                    help="postgresql://user[:password]@host[:port]/database (default $PARITY_PUBLISH_URL)")
     p.add_argument("--schema", default="parity", help="the schema to publish into (default parity)")
-    p.add_argument("--period", action="append", metavar="QUARTER",
-                   help="replace only this quarter's rows (repeatable); default: replace everything")
     p.add_argument("--analyst-role", default="parity_analyst", help="the read-only role (default parity_analyst)")
     p.set_defaults(func=cmd_publish)
 

@@ -88,6 +88,9 @@ class Settings:
     inbox_dir: Path | None = None  # a MoD drop folder elsewhere (a shared mount) instead of $PARITY_HOME/inbox
     # disclosure control: a published count of 1..threshold persons is confidential (dbt var disclosure_threshold)
     disclosure_threshold: int = 2
+    # the narrowest range everything published may leave for a confidential count (the audit's protection
+    # rule, parity/suppression/audit.py); None: threshold + 1 (dbt var disclosure_width)
+    disclosure_width: int | None = None
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     chromium: str | None = None  # the browser that prints PDF reports; None: found on PATH
     publish_url: str | None = field(default=None, repr=False)  # PostgreSQL of `parity publish` (may hold a password)
@@ -125,6 +128,7 @@ class Settings:
             ),
             inbox_dir=Path(env("PARITY_INBOX")).resolve() if env("PARITY_INBOX") else None,
             disclosure_threshold=_whole("PARITY_DISCLOSURE_THRESHOLD", cls.disclosure_threshold, "persons"),
+            disclosure_width=_whole("PARITY_DISCLOSURE_WIDTH", 0, "persons") if env("PARITY_DISCLOSURE_WIDTH") else None,
             smtp=SmtpSettings.from_env(),
             chromium=env("PARITY_CHROMIUM") or None,
             publish_url=env("PARITY_PUBLISH_URL") or None,
@@ -134,6 +138,11 @@ class Settings:
             key_file_path=Path(env("PARITY_PSEUDONYM_KEY_FILE")).resolve() if env("PARITY_PSEUDONYM_KEY_FILE") else None,
             dagster_home_dir=Path(env("DAGSTER_HOME")).resolve() if env("DAGSTER_HOME") else None,
         )
+
+    @property
+    def protection_width(self) -> int:
+        """The audit's width: the setting, or threshold + 1."""
+        return self.disclosure_threshold + 1 if self.disclosure_width is None else self.disclosure_width
 
     @property
     def inbox(self) -> Path:

@@ -92,7 +92,8 @@ def generated_profile(output: Mapping) -> Iterator[Path]:
 def dbt_vars(settings) -> list[str]:
     """`--vars` for the project variables that are settings of a deployment (parity.config.Settings);
     their defaults in dbt_project.yml are the same (tests/test_one_source.py)."""
-    return ["--vars", json.dumps({"disclosure_threshold": settings.disclosure_threshold})]
+    return ["--vars", json.dumps({"disclosure_threshold": settings.disclosure_threshold,
+                                  "disclosure_width": settings.protection_width})]
 
 
 def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None = None,

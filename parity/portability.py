@@ -16,8 +16,10 @@ from parity.postgres import copy_rows, duckdb_columns, engine, quote, table_like
 from parity.warehouse import CURRENT_TABLES_QUERY, connect
 from sources.tables import TABLES
 
-# what the dbt project reads (models/staging/_sources.yml); the view is recreated from its query
-INPUT_TABLES = [("raw", name) for name in TABLES] + [("meta", "received_files"), ("meta", "submission_tables")]
+# what the dbt project reads (models/staging/_sources.yml; meta.suppression: the public twin is built with
+# the same decision on both); the view is recreated from its query
+INPUT_TABLES = [("raw", name) for name in TABLES] + [("meta", "received_files"), ("meta", "submission_tables"),
+                                                   ("meta", "suppression")]
 KEY = ("indicator_code", "country_code", "period", "breakdown", "breakdown_value")
 COMPARED = ("numerator", "denominator", "value", "unit", "obs_status")
 

@@ -2,7 +2,8 @@
 build and swapped in atomically.
 
 What goes there is what the dbt project tags `public` (the disclosure-controlled indicator twin, the
-dimensions, aggregates built from them): never a person-level row. The new file is written beside the
+dimensions, aggregates built from them), and the releases with the history of every published value
+(parity/releases.py): never a person-level row, never a true count behind a withheld one. The new file is written beside the
 old one and renamed over it, so an analyst's open session keeps reading the previous file until it
 reconnects, never blocks a load, and never sees a half-written one.
 """
@@ -16,6 +17,7 @@ import duckdb
 from parity import warehouse
 from parity.config import DBT_PROJECT_DIR, Settings
 from parity.faults import fault_point
+from parity.releases import PUBLIC_HISTORY, REVISIONS
 
 PUBLIC_TAG = "public"
 
@@ -69,6 +71,10 @@ def export_public(settings: Settings, relations: list[PublicRelation]) -> dict[s
                     if column in present and text:
                         con.execute(f'COMMENT ON COLUMN main."{r.name}"."{column}" IS {_literal(text)}')
                 counts[r.name] = con.execute(f'SELECT count(*) FROM main."{r.name}"').fetchone()[0]
+            for name, (query, description) in [*PUBLIC_HISTORY.items(), ("revisions", REVISIONS)]:
+                con.execute(f'CREATE TABLE main."{name}" AS {query}')
+                con.execute(f'COMMENT ON TABLE main."{name}" IS {_literal(description)}')
+                counts[name] = con.execute(f'SELECT count(*) FROM main."{name}"').fetchone()[0]
             con.execute("DETACH restricted")
             con.execute("CHECKPOINT")
         finally:

@@ -1,9 +1,12 @@
 """Publishing the public side (public.duckdb: the disclosure-controlled indicators, the dimensions and
-the aggregates built from them) into a PostgreSQL schema that BI tools read.
+the aggregates built from them, the releases and the history of every published value) into a
+PostgreSQL schema that BI tools read.
 
-- Idempotent per period: a table with a `period` column has exactly the rows of the published
-  periods replaced; the other tables (dimensions) are replaced whole. Running it twice gives the
-  same database.
+- Whole releases: every table is replaced by public.duckdb's, so the schema shows one release, the
+  latest, with the history of all before it. Running it twice gives the same database.
+- Only an audited release: public.duckdb's current rows must be its latest release's (public.duckdb is
+  written only after a release is recorded under a passed disclosure audit), and the small-cell rule is
+  checked again on every table.
 - One transaction: a BI session sees the previous publication or the new one, never a mix.
 - Read-only analysts: the role `parity_analyst` (NOLOGIN) may read the schema and nothing else;
   analysts' login roles are made members of it (GRANT parity_analyst TO alice).
@@ -25,7 +28,7 @@ ANALYST_ROLE = "parity_analyst"
 @dataclass(frozen=True)
 class Publication:
     schema: str
-    periods: list[str] | None  # None: every table replaced whole
+    release: int  # the release now in the schema
     rows: dict[str, int]  # rows written per table
 
 
@@ -53,9 +56,32 @@ def _ensure_role(pg: sa.Connection, role: str) -> None:
         pg.execute(sa.text(f"CREATE ROLE {quote(role)} NOLOGIN"))
 
 
-def publish(settings: Settings, url: str, schema: str = DEFAULT_SCHEMA, periods: list[str] | None = None,
+def _release(duck) -> int:
+    """public.duckdb's latest release, checked to be what its indicator_values_public shows."""
+    names = {name for (name,) in duck.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+    if not {"releases", "indicator_values_history", "indicator_values_public"} <= names:
+        raise disclosure.DisclosureError("public.duckdb holds no release (written by an older parity?): nothing was "
+                                         "sent. Run parity load to publish a release.")
+    release = duck.execute("SELECT max(release_id) FROM releases").fetchone()[0]
+    columns = "indicator_code, country_code, period, breakdown, breakdown_value, numerator, denominator, value, " \
+              "unit, obs_status"
+    differs = duck.execute(f"""SELECT count(*) FROM (
+        (SELECT {columns} FROM indicator_values_public
+         EXCEPT ALL SELECT {columns} FROM indicator_values_history WHERE last_release_id IS NULL)
+        UNION ALL
+        (SELECT {columns} FROM indicator_values_history WHERE last_release_id IS NULL
+         EXCEPT ALL SELECT {columns} FROM indicator_values_public))""").fetchone()[0]
+    if release is None or differs:
+        raise disclosure.DisclosureError(
+            f"indicator_values_public is not release {release}'s ({differs} rows differ): nothing was sent. "
+            "public.duckdb was changed after parity wrote it; run parity load to write it again.")
+    return int(release)
+
+
+def publish(settings: Settings, url: str, schema: str = DEFAULT_SCHEMA,
             analyst_role: str = ANALYST_ROLE) -> Publication:
-    """Copy public.duckdb into `schema`; only `periods` of the period tables when given."""
+    """Copy public.duckdb, its latest release with the history before it, into `schema`."""
     public_warehouse = settings.public_warehouse
     if not public_warehouse.exists():
         raise FileNotFoundError(f"{public_warehouse} does not exist yet: load and build first (parity load)")
@@ -64,6 +90,7 @@ def publish(settings: Settings, url: str, schema: str = DEFAULT_SCHEMA, periods:
         tables = _public_tables(duck)
         disclosure.assert_controlled(duck, {name: {c for c, _, _ in cols} for name, (_, cols) in tables.items()},
                                      settings.disclosure_threshold)
+        release = _release(duck)
         pg.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}"))
         _ensure_role(pg, analyst_role)
         for name, (comment, columns) in tables.items():
@@ -73,13 +100,8 @@ def publish(settings: Settings, url: str, schema: str = DEFAULT_SCHEMA, periods:
                 # the model changed shape: this table is published again from scratch
                 pg.execute(sa.text(f"DROP TABLE {quote(schema)}.{quote(name)}"))
             table.create(pg, checkfirst=True)
-            by_period = periods is not None and any(c == "period" for c, _, _ in columns)
-            if by_period:
-                pg.execute(table.delete().where(table.c.period.in_(periods)))
-                query, params = f'SELECT * FROM main."{name}" WHERE period IN (SELECT unnest(?))', [periods]
-            else:
-                pg.execute(table.delete())
-                query, params = f'SELECT * FROM main."{name}"', None
+            pg.execute(table.delete())
+            query, params = f'SELECT * FROM main."{name}"', None
             rows[name] = copy_rows(duck, query, params, pg, table)
             target = f"{quote(schema)}.{quote(name)}"
             pg.execute(sa.text(f"COMMENT ON TABLE {target} IS :c"), {"c": comment})
@@ -87,4 +109,4 @@ def publish(settings: Settings, url: str, schema: str = DEFAULT_SCHEMA, periods:
                 pg.execute(sa.text(f"COMMENT ON COLUMN {target}.{quote(column)} IS :c"), {"c": text or ""})
         pg.execute(sa.text(f"GRANT USAGE ON SCHEMA {quote(schema)} TO {quote(analyst_role)}"))
         pg.execute(sa.text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {quote(schema)} TO {quote(analyst_role)}"))
-    return Publication(schema, periods, rows)
+    return Publication(schema, release, rows)

@@ -129,6 +129,50 @@ CREATE TABLE IF NOT EXISTS meta.timeliness (
     recorded_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (country_code, period)
 );
+CREATE TABLE IF NOT EXISTS meta.suppression (
+    -- how each row of marts.indicator_values is published next (parity/suppression; the dbt model
+    -- indicator_values_public applies it): A shown, C confidential, D withheld to protect a C row
+    indicator_code VARCHAR NOT NULL, country_code VARCHAR NOT NULL, period VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL, breakdown_value VARCHAR NOT NULL,
+    obs_status VARCHAR NOT NULL,
+    PRIMARY KEY (indicator_code, country_code, period, breakdown, breakdown_value)
+);
+CREATE TABLE IF NOT EXISTS meta.disclosure_audits (
+    -- every audit of a suppression (the asset check before anything is published)
+    audited_at TIMESTAMPTZ NOT NULL,
+    fingerprint VARCHAR NOT NULL,       -- of indicator_values and meta.suppression as audited
+    passed BOOLEAN NOT NULL,
+    confidential INTEGER NOT NULL,      -- confidential counts audited
+    exposed INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta.releases (
+    -- every refresh of what is published that changed it (parity/releases.py)
+    release_id BIGINT PRIMARY KEY,
+    released_at TIMESTAMPTZ NOT NULL,
+    audit_fingerprint VARCHAR NOT NULL, -- the passed audit it was published under
+    rows_published INTEGER NOT NULL,
+    rows_confidential INTEGER NOT NULL,
+    rows_withheld INTEGER NOT NULL,
+    rows_changed INTEGER NOT NULL       -- published rows new or different from the release before
+);
+CREATE TABLE IF NOT EXISTS meta.release_submissions (
+    -- what a release reflects: the submission versions accepted when it was made
+    release_id BIGINT NOT NULL,
+    country_code VARCHAR NOT NULL, period VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    submission_table_id BIGINT NOT NULL,
+    PRIMARY KEY (release_id, country_code, period, table_name)
+);
+CREATE TABLE IF NOT EXISTS meta.release_cells (
+    -- each version of each indicator row as released: its true counts (restricted) and how it was
+    -- published; the disclosure audit reads every earlier release from here
+    indicator_code VARCHAR NOT NULL, country_code VARCHAR NOT NULL, period VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL, breakdown_value VARCHAR NOT NULL,
+    numerator BIGINT, denominator BIGINT, value DOUBLE, unit VARCHAR NOT NULL,
+    obs_status VARCHAR NOT NULL,
+    first_release_id BIGINT NOT NULL,
+    last_release_id BIGINT               -- NULL while current
+);
 """ + "CREATE OR REPLACE VIEW meta.current_tables AS " + CURRENT_TABLES_QUERY + ";\n"
 
 # The clock each stamp was made with (parity/clock.py): 'real', or 'set to <instant>' when the demo or a

@@ -130,8 +130,8 @@ def _attached_data_tests() -> int:
 
 def test_a_load_requests_one_transform_run_that_builds_the_marts_with_their_checks_then_public_duckdb(home):
     """marts_after_load: nothing loaded, nothing requested; materialised raw partitions request one
-    `transform` run (dbt build, then public.duckdb) that builds a fresh warehouse, every dbt data test
-    an asset check; built, nothing is stale and nothing more is requested."""
+    `transform` run (dbt build around the suppression and its audit, then public.duckdb) that builds a fresh
+    warehouse, every dbt data test an asset check; built, nothing is stale and nothing more is requested."""
     from orchestration.definitions import defs
     from orchestration.defs.dbt.sensors import marts_after_load
 
@@ -150,11 +150,15 @@ def test_a_load_requests_one_transform_run_that_builds_the_marts_with_their_chec
     log = (home.home / "dbt" / "target" / "dbt.log").read_text(encoding="utf-8")
     assert re.search(r"Found .*\d+ models", log) and "Unable to do partial parsing" not in log
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    assert len(checks) == _attached_data_tests() >= 42
+    audits = [e for e in checks if e.event_specific_data.asset_key.to_user_string() == "publication/suppression"]
+    assert len(checks) - len(audits) == _attached_data_tests() >= 42 and len(audits) == 1  # and the disclosure audit
     assert all(e.event_specific_data.passed for e in checks)
     materialized = {e.asset_key.to_user_string() for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
-    assert {"marts/indicator_values", "marts/indicator_values_public", "marts/fct_personnel_quarter",
-            "public/warehouse"} <= materialized
+    assert {"marts/indicator_values", "publication/suppression", "marts/indicator_values_public",
+            "marts/fct_personnel_quarter", "public/warehouse"} <= materialized
+    # dbt in two steps around the suppression, which runs after the indicators and before the public twin
+    steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_START"]
+    assert steps.index("publication__suppression") == 1 and len(steps) == 4 and steps[-1] == "public__warehouse"
     with warehouse.connect(home.warehouse, read_only=True) as con:
         counts = dict(con.execute("SELECT period, count(*) FROM staging.stg_personnel GROUP BY ALL").fetchall())
         columns = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "

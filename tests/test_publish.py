@@ -1,5 +1,5 @@
-"""Publishing the public side into a real PostgreSQL server: idempotent, per period, read-only for
-analysts, and never a small cell."""
+"""Publishing the public side into a real PostgreSQL server: whole releases with their history,
+idempotent, read-only for analysts, and never a small cell."""
 import dataclasses
 import shutil
 
@@ -39,7 +39,9 @@ def snapshot(url: str) -> dict:
 def test_publish_twice_gives_identical_tables_with_no_small_cell(history, postgres):
     url = new_database(postgres, "publish_twice")
     first = publish(history, url)
-    assert {"indicator_values_public", "un_parity_gap", "dim_indicator", "dim_country", "dim_rank"} <= set(first.rows)
+    assert {"indicator_values_public", "un_parity_gap", "dim_indicator", "dim_country", "dim_rank", "releases",
+            "release_submissions", "indicator_values_history", "revisions"} <= set(first.rows)
+    assert first.release >= 1
     assert not {"indicator_values", "fct_personnel_quarter"} & set(first.rows)
     before = snapshot(url)
     with duckdb.connect(str(history.public_warehouse), read_only=True) as duck:
@@ -47,8 +49,6 @@ def test_publish_twice_gives_identical_tables_with_no_small_cell(history, postgr
             "SELECT count(*) FROM indicator_values_public").fetchone()[0]
 
     assert publish(history, url).rows == first.rows
-    assert snapshot(url) == before
-    publish(history, url, periods=["2024Q4"])
     assert snapshot(url) == before
 
     with engine(url).connect() as pg:
@@ -59,34 +59,34 @@ def test_publish_twice_gives_identical_tables_with_no_small_cell(history, postgr
             f"SELECT count(*) FROM {SCHEMA}.un_parity_gap WHERE women_deployed BETWEEN 1 AND 2 "
             "OR persons_deployed - women_deployed BETWEEN 1 AND 2")).scalar_one()
         assert small == 0
-        confidential = pg.execute(sa.text(
-            f"SELECT count(*), count(numerator), count(value) FROM {SCHEMA}.indicator_values_public "
-            "WHERE obs_status = 'C'")).one()
-        assert confidential[0] > 0 and confidential[1:] == (0, 0)
+        for status in ("C", "D"):  # confidential, and withheld to protect them
+            withheld = pg.execute(sa.text(
+                f"SELECT count(*), count(numerator), count(value) FROM {SCHEMA}.indicator_values_public "
+                "WHERE obs_status = :s"), {"s": status}).one()
+            assert withheld[0] > 0 and withheld[1:] == (0, 0)
+        # the history's current rows are the public twin's, of the release published
+        current = pg.execute(sa.text(
+            f"SELECT count(*) FROM {SCHEMA}.indicator_values_history WHERE last_release_id IS NULL")).scalar_one()
+        assert current == len(before["indicator_values_public"])
+        assert pg.execute(sa.text(f"SELECT max(release_id) FROM {SCHEMA}.releases")).scalar_one() == first.release
         value_type = pg.execute(sa.text("SELECT data_type FROM information_schema.columns WHERE table_schema = :s "
                                         "AND table_name = 'indicator_values_public' AND column_name = 'value'"),
                                 {"s": SCHEMA}).scalar_one()
         assert value_type == "double precision"
 
 
-def test_publish_replaces_only_the_periods_it_is_given(history, postgres):
-    url = new_database(postgres, "publish_periods")
-    publish(history, url)
-    stale = f"UPDATE {SCHEMA}.indicator_values_public SET value = -1 WHERE period = :p AND obs_status = 'A'"
-    with engine(url).begin() as pg:
-        changed = {p: pg.execute(sa.text(stale), {"p": p}).rowcount for p in ("2024Q3", "2024Q4")}
-    assert min(changed.values()) > 0
-
-    publish(history, url, periods=["2024Q4"])
+def test_a_public_duckdb_changed_after_its_release_is_not_published(history, postgres, tmp_path):
+    url = new_database(postgres, "publish_release")
+    broken = dataclasses.replace(history, home=tmp_path)
+    shutil.copy(history.public_warehouse, broken.public_warehouse)
+    with duckdb.connect(str(broken.public_warehouse)) as con:  # a withheld row shown, with a large count
+        con.execute("UPDATE indicator_values_public SET numerator = 30, denominator = 40, value = 75, obs_status = 'A' "
+                    "WHERE rowid = (SELECT min(rowid) FROM indicator_values_public WHERE obs_status = 'D')")
+    with pytest.raises(DisclosureError, match="not release 1's"):
+        publish(broken, url)
     with engine(url).connect() as pg:
-        by_period = dict(pg.execute(sa.text(
-            f"SELECT period, count(*) FROM {SCHEMA}.indicator_values_public WHERE value = -1 GROUP BY period")).all())
-    assert by_period == {"2024Q3": changed["2024Q3"]}  # 2024Q4 republished, 2024Q3 left as it was
-
-    publish(history, url)  # everything
-    with engine(url).connect() as pg:
-        assert pg.execute(sa.text(f"SELECT count(*) FROM {SCHEMA}.indicator_values_public WHERE value = -1")
-                          ).scalar_one() == 0
+        assert not pg.execute(sa.text("SELECT count(*) FROM information_schema.tables WHERE table_schema = :s"),
+                              {"s": SCHEMA}).scalar_one()
 
 
 def test_analysts_read_and_cannot_write(history, postgres):
@@ -123,9 +123,9 @@ def test_the_cli_and_the_dagster_asset_publish(history, postgres, monkeypatch, c
     monkeypatch.setenv("PARITY_HOME", str(history.home))
     assert main(["publish", "--url", url]) == 0
     out = capsys.readouterr().out
-    assert "published every period into schema parity" in out and "parity.indicator_values_public: " in out
-    assert main(["publish", "--url", url, "--period", "2024Q4"]) == 0
-    assert "published 2024Q4 into schema parity" in capsys.readouterr().out
+    assert "published release 1 into schema parity" in out and "parity.indicator_values_public: " in out
+    assert main(["publish", "--url", url]) == 0
+    assert "published release 1 into schema parity" in capsys.readouterr().out
     by_cli = snapshot(url)
 
     url = new_database(postgres, "publish_dagster")
@@ -133,6 +133,7 @@ def test_the_cli_and_the_dagster_asset_publish(history, postgres, monkeypatch, c
         "parity": ParityResource(home=str(history.home)), "publish_target": PublishTarget(url=url)})
     assert result.success
     metadata = result.asset_materializations_for_node("publish__postgres")[0].metadata
+    assert metadata["release"].value == 1
     assert metadata["rows/indicator_values_public"].value == len(by_cli["indicator_values_public"])
     assert snapshot(url) == by_cli
 

@@ -39,7 +39,11 @@ class Value:
 
     @property
     def suppressed(self) -> bool:
-        return self.obs_status == "C"
+        """Withheld: confidential (C) or withheld to protect a confidential row (D)."""
+        return self.obs_status in WITHHELD
+
+
+WITHHELD = ("C", "D")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from parity.reports import charts
 from parity.reports.charts import MEN, WOMEN, Bar
-from parity.reports.data import ReportData, Value
+from parity.reports.data import WITHHELD, ReportData, Value
 
 SUPPRESSED = "suppressed"
 NOT_REPORTED = "not reported"
@@ -154,8 +154,9 @@ def deployment(data: ReportData) -> Figure:
     for role, label in UN_ROLES.items():
         gap = gaps.get(role)
         value = data.get("WSHARE_DEPLOYED", breakdown="un_role", breakdown_value=role)
-        bars.append(Bar(label, None if gap is None or gap.obs_status == "C" else gap.women_percent,
-                        suppressed=bool(gap and gap.obs_status == "C"), target=gap.target_percent if gap else None))
+        withheld = bool(gap and gap.obs_status in WITHHELD)
+        bars.append(Bar(label, None if gap is None or withheld else gap.women_percent,
+                        suppressed=withheld, target=gap.target_percent if gap else None))
         target = f"{gap.target_percent}%" if gap and gap.target_percent is not None else ""
         table.append((label, counted(value, "numerator"), counted(value, "denominator"), shown(value), target,
                       f"{gap.gap_points:+.1f}" if gap and gap.gap_points is not None else ""))

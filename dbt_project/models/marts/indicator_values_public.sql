@@ -1,27 +1,46 @@
 -- The disclosure-controlled twin of indicator_values: what leaves the restricted zone. A row whose
 -- numerator, or whose denominator minus numerator, is 1..threshold persons (var disclosure_threshold,
--- default 2) is confidential: obs_status 'C' and no numbers. Primary suppression only.
+-- default 2) is confidential: obs_status 'C' and no numbers (primary suppression). Rows withheld to
+-- protect them (secondary suppression, obs_status 'D') are chosen by parity's suppression asset, whose
+-- audit must pass first (meta.suppression). A row it has not decided on (a build run by hand before
+-- the asset) is withheld: it is never shown undecided, and nothing is exported without a passed audit.
+-- Rebuilt whole: suppression ties countries and quarters together.
 -- Grain: (indicator_code, country_code, period, breakdown, breakdown_value).
-{{ config(contract={'enforced': true}, materialized='partitioned', partition_inputs='indicators',
-          unique_key=['indicator_code', 'country_code', 'period', 'breakdown', 'breakdown_value']) }}
+{{ config(contract={'enforced': true}) }}
 {%- set threshold = var('disclosure_threshold') | int %}
 
 with indicator_values as (
 
     select * from {{ ref('indicator_values') }}
-    where {{ partition_filter() }}
+
+),
+
+decisions as (
+
+    select indicator_code, country_code, period, breakdown, breakdown_value, obs_status
+    from {{ source('meta', 'suppression') }}
 
 ),
 
 classified as (
 
     select
-        *,
-        (
-            numerator between 1 and {{ threshold }}
-            or (denominator - numerator) between 1 and {{ threshold }}
-        ) as is_confidential
-    from indicator_values
+        v.*,
+        case
+            when
+                v.numerator between 1 and {{ threshold }}
+                or (v.denominator - v.numerator) between 1 and {{ threshold }}
+                then 'C'
+            else coalesce(d.obs_status, 'D')
+        end as published_status
+    from indicator_values as v
+    left join decisions as d
+        on
+            d.indicator_code = v.indicator_code
+            and d.country_code = v.country_code
+            and d.period = v.period
+            and d.breakdown = v.breakdown
+            and d.breakdown_value = v.breakdown_value
 
 )
 
@@ -31,9 +50,9 @@ select
     period,
     breakdown,
     breakdown_value,
-    case when is_confidential then null else numerator end as numerator,
-    case when is_confidential then null else denominator end as denominator,
-    case when is_confidential then null else value end as value,
+    case when published_status = 'A' then numerator end as numerator,
+    case when published_status = 'A' then denominator end as denominator,
+    case when published_status = 'A' then value end as value,
     unit,
-    cast(case when is_confidential then 'C' else obs_status end as {{ dbt.type_string() }}) as obs_status
+    cast(published_status as {{ dbt.type_string() }}) as obs_status
 from classified

@@ -5,6 +5,7 @@ import time
 import dagster as dg
 
 from orchestration.defs.alerts.jobs import DEADLINES_JOB, SEND_ALERTS_JOB, send_alerts_job
+from orchestration.defs.ingest.sensors import INGEST_JOB
 from orchestration.resources import ParityResource
 from parity import warehouse
 from parity.alerts.outbox import pending_count
@@ -47,9 +48,9 @@ def deadline_watch(context: dg.ScheduleEvaluationContext):
 
 
 def _is_rejection(context: dg.RunFailureSensorContext) -> bool:
-    """A run stopped only by a blocking quality check: a data problem, the focal point was told."""
+    """An ingest run stopped only by a blocking quality check: a data problem, the focal point was told."""
     steps = context.get_step_failure_events()
-    return bool(steps) and all(
+    return context.dagster_run.job_name == INGEST_JOB and bool(steps) and all(
         e.step_failure_data.error is not None and e.step_failure_data.error.cls_name == "DagsterAssetCheckFailedError"
         for e in steps)
 

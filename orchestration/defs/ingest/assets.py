@@ -25,6 +25,16 @@ RAW_SPECS = [
     )
     for table in TABLES
 ]
+# The submission registry that dbt reads beside the raw tables (models/staging/_sources.yml), written by
+# the same ingest runs in the same transaction: external assets here, so that the asset graph knows them.
+REGISTRY_SPECS = [
+    dg.AssetSpec(["meta", name], group_name="raw", kinds={"duckdb"}, description=description)
+    for name, description in (
+        ("received_files", "Every received file, archived under its content hash (parity's registry)."),
+        ("submission_tables", "Every table of every received file: accepted, unchanged or rejected, with its version."),
+        ("current_tables", "A view of submission_tables: the version accepted now of each table of each submission."),
+    )
+]
 QUALITY_SPECS = [
     dg.AssetCheckSpec(QUALITY_CHECK, asset=["raw", table], blocking=True,
                       description=f"The quality gate of `{table}`: expectations/{table}.json (errors reject the "

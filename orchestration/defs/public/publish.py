@@ -21,8 +21,9 @@ class PublishTarget(dg.ConfigurableResource):
     key=["publish", "postgres"],
     deps=[public_warehouse],
     group_name="public",
-    description="The public marts and dimensions copied into a PostgreSQL schema (idempotent: the same "
-                "public.duckdb gives the same tables), readable by the role parity_analyst.",
+    description="The latest release of the public side (marts, dimensions, releases, history, revisions) copied "
+                "into a PostgreSQL schema (idempotent: the same public.duckdb gives the same tables), readable by "
+                "the role parity_analyst.",
 )
 def postgres_publication(context: dg.AssetExecutionContext, parity: ParityResource,
                          publish_target: PublishTarget) -> dg.MaterializeResult:
@@ -32,8 +33,8 @@ def postgres_publication(context: dg.AssetExecutionContext, parity: ParityResour
         raise dg.Failure("no publishing database: set PARITY_PUBLISH_URL (postgresql://user@host/database)")
     result = publish(settings, url, schema=publish_target.schema_name,
                      analyst_role=publish_target.analyst_role)
-    context.log.info(f"published into schema {result.schema}: {result.rows}")
-    return dg.MaterializeResult(metadata={"schema": result.schema,
+    context.log.info(f"published release {result.release} into schema {result.schema}: {result.rows}")
+    return dg.MaterializeResult(metadata={"schema": result.schema, "release": result.release,
                                           **{f"rows/{name}": n for name, n in result.rows.items()}})
 
 

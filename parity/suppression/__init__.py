@@ -1,0 +1,73 @@
+"""Disclosure control of what parity publishes: primary and secondary suppression, and the audit.
+
+- relations.py: the ties between indicator rows that the published definitions give anyone;
+- audit.py: how far everything published (every release) pins each confidential count (LP, HiGHS);
+- secondary.py: the rows withheld beside the confidential ones so that the audit passes;
+- this module: the same on the warehouse's tables (indicator_values, the release history, dim_rank,
+  region_members), for the dbt model indicator_suppression and the audit check before export.
+"""
+import pandas as pd
+
+from parity.suppression.audit import Exposure, build_system, exposures
+from parity.suppression.relations import KEY
+from parity.suppression.secondary import SuppressionError, protect
+
+__all__ = ["KEY", "Exposure", "SuppressionError", "audit", "decide", "regions_of", "bands_of"]
+
+
+def regions_of(region_members: pd.DataFrame) -> dict[str, list[str]]:
+    """region_code -> its member countries (seed region_members)."""
+    return {region: sorted(group["country_code"]) for region, group in region_members.groupby("region_code")}
+
+
+def bands_of(ranks: pd.DataFrame) -> dict[str, str]:
+    """NATO code -> rank band (dim_rank)."""
+    return dict(ranks[["nato_code", "rank_band"]].drop_duplicates().itertuples(index=False, name=None))
+
+
+def counts(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """numerator and denominator as floats (NaN for none): DuckDB gives nullable integers, whose NA has
+    no truth value."""
+    if frame is None:
+        return None
+    return frame.astype({c: "float64" for c in ("numerator", "denominator", "value") if c in frame})
+
+
+def last_withheld(history: pd.DataFrame | None) -> set[tuple]:
+    """The keys the last release withheld to protect others (D): chosen again first."""
+    if history is None or history.empty:
+        return set()
+    current = history[history["last_release_id"].isna() & (history["obs_status"] == "D")]
+    return set(current[KEY].itertuples(index=False, name=None))
+
+
+def decide(values: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str, list[str]],
+           bands: dict[str, str], threshold: int, width: int) -> pd.DataFrame:
+    """The published status of each row of indicator_values (KEY, unit, numerator, denominator):
+    KEY and obs_status (A shown, C confidential, D withheld to protect a C row)."""
+    values, history = counts(values).sort_values(KEY, ignore_index=True), counts(history)
+    protection = protect(values, history, regions, bands, threshold, width, last_withheld(history))
+    return values[KEY].assign(obs_status=protection.statuses)
+
+
+def audit(published: pd.DataFrame, values: pd.DataFrame, history: pd.DataFrame | None,
+          regions: dict[str, list[str]], bands: dict[str, str], threshold: int, width: int) -> list[Exposure]:
+    """The confidential counts that `published` (indicator_values_public: KEY, obs_status, and the numbers
+    it shows if given), with every
+    earlier release, narrows below the protection rule; empty: it may be published. Any row of
+    indicator_values missing from it, or shown with other numbers, is an exposure of its own kind: fail closed."""
+    values, published, history = counts(values), counts(published), counts(history)
+    merged = values.merge(published, on=KEY, how="outer", suffixes=("", "_published"), indicator=True)
+    odd = merged[(merged["_merge"] != "both") | (merged["obs_status"].isna())]
+    if len(odd):
+        raise ValueError(f"indicator_values_public has other rows than indicator_values ({len(odd)} differ): "
+                         "rebuild the marts")
+    shown = merged["obs_status"] == "A"
+    for column in [c for c in ("numerator", "denominator") if f"{c}_published" in merged]:
+        differs = shown & ~((merged[column] == merged[f"{column}_published"])
+                            | (merged[column].isna() & merged[f"{column}_published"].isna()))
+        if differs.any():
+            raise ValueError(f"indicator_values_public shows {column}s that indicator_values does not hold "
+                             f"({int(differs.sum())} rows): rebuild the marts")
+    cells = merged[KEY + ["unit", "numerator", "denominator", "obs_status"]]
+    return exposures(build_system(cells, history, regions, bands, threshold), threshold, width)

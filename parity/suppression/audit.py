@@ -1,0 +1,311 @@
+"""The disclosure audit: how far everything published pins each confidential count.
+
+The published rows of every release are known to everyone, with the relations between rows
+(relations.py) that the published definitions give. A row's counts are variables; a row whose true
+counts did not change between releases is the same variable in each (an attacker may assume as much),
+a corrected row a new one. For each confidential count (a numerator, or a denominator minus numerator,
+of 1..threshold persons, in any release) linear programming (HiGHS, through scipy) finds the smallest
+and the largest value the published numbers allow. The protection rule: that range holds a value
+outside 1..threshold, and is at least `width` wide (threshold + 1 by default: PARITY_DISCLOSURE_WIDTH).
+"""
+import os
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from parity.suppression.relations import KEY, affected_places, relations
+
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A confidential count and the range the published numbers leave for it."""
+    key: tuple
+    count: str  # "numerator" or "denominator - numerator"
+    release: int | None
+    low: float
+    high: float
+    terms: tuple = field(default=(), compare=False, repr=False)  # the count as ((variable, coef), ...)
+
+    def describe(self) -> str:
+        where = " ".join(str(k) for k in self.key)
+        release = "the release being prepared" if self.release is None else f"release {self.release}"
+        high = "unbounded" if self.high == np.inf else f"{self.high:g}"
+        return f"{where}: its {self.count} can be narrowed to {self.low:g}..{high} from {release} and earlier ones"
+
+
+@dataclass
+class System:
+    """The variables and relations of a set of snapshots, and the published values among them."""
+    threshold: int
+    ids: dict[tuple, int] = field(default_factory=dict)  # (key, "n"|"d", true value) -> variable
+    values: list[int] = field(default_factory=list)  # a variable's true value (to choose, never to audit)
+    relations: dict[tuple, str] = field(default_factory=dict)  # ((var, coef), ...) -> sense
+    known: dict[int, int] = field(default_factory=dict)  # published variables
+    known_before: set[int] = field(default_factory=set)  # published by an earlier release
+    targets: dict[tuple, tuple] = field(default_factory=dict)  # ((var, coef), ...) -> (key, count, release)
+    rows: dict[int | None, list[tuple]] = field(default_factory=dict)  # per release: each row's key, vars
+
+    def variable(self, key: tuple, part: str, value) -> int:
+        name = (key, part, int(value))
+        if name not in self.ids:
+            self.ids[name] = len(self.values)
+            self.values.append(int(value))
+        return self.ids[name]
+
+
+def build_system(current: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str, list[str]],
+                 bands: dict[str, str], threshold: int) -> System:
+    """The audit's system: `current`, the release being prepared (indicator_values' rows: KEY, unit,
+    numerator, denominator, and the obs_status each would be published with), and `history`, every
+    version of a row published by an earlier release (the same columns, with first_release_id and
+    last_release_id, NULL while current). An earlier release adds the relations of the places where it
+    showed other counts than `current` (elsewhere they are the same relations on the same variables)."""
+    system = System(threshold)
+    current = current.reset_index(drop=True)
+    variables = _add_rows(system, current, None)
+    table, found = relations(current, regions, bands)
+    _add_relations(system, variables, found)
+    system.rows[None] = list(zip(table.index, variables))
+    if history is None or history.empty:
+        return system
+    history = history.reset_index(drop=True)
+    _add_rows(system, history, history["first_release_id"].tolist())
+    values = current[KEY + ["numerator", "denominator"]].assign(now=True)
+    differs = history.merge(values, on=KEY + ["numerator", "denominator"], how="left")["now"].isna().to_numpy()
+    last = int(history["first_release_id"].max())
+    for release in range(int(history.loc[differs, "first_release_id"].min()) if differs.any() else last + 1, last + 1):
+        shown = (history["first_release_id"] <= release) & pd.to_numeric(history["last_release_id"]).fillna(last + 1).ge(release)
+        places = set()
+        for country, period in history.loc[shown.to_numpy() & differs, ["country_code", "period"]].drop_duplicates() \
+                .itertuples(index=False, name=None):
+            places |= affected_places(country, period, regions)
+        if places:
+            snapshot = history[shown].reset_index(drop=True)
+            _, found = relations(snapshot, regions, bands, places)
+            _add_relations(system, _variables(system, snapshot), found)
+    return system
+
+
+def _add_rows(system: System, cells: pd.DataFrame, releases: list[int] | None) -> list[dict[str, int]]:
+    """The published counts of `cells` become known, and their confidential counts targets."""
+    variables = _variables(system, cells)
+    for i, (parts, status) in enumerate(zip(variables, cells["obs_status"])):
+        if status == "A":
+            system.known.update({var: system.values[var] for var in parts.values()})
+            if releases is not None:
+                system.known_before.update(parts.values())
+        # every small count is a target, whatever its status: one shown by mistake is pinned, and fails
+        for target, name in _confidential(parts, system.values, system.threshold):
+            system.targets.setdefault(target, (tuple(cells.loc[i, KEY]), name, releases and releases[i]))
+    return variables
+
+
+def _add_relations(system: System, variables: list[dict[str, int]], found) -> None:
+    for relation in found:
+        terms = defaultdict(int)
+        for (i, part), coef in relation.terms:
+            terms[variables[i][part]] += coef
+        system.relations[tuple(sorted((v, c) for v, c in terms.items() if c))] = relation.sense
+
+
+def _variables(system: System, cells: pd.DataFrame) -> list[dict[str, int]]:
+    out = []
+    for row in cells[KEY + ["numerator", "denominator"]].itertuples(index=False, name=None):
+        key, n, d = row[:5], row[5], row[6]
+        parts = {"n": system.variable(key, "n", n)}
+        if not pd.isna(d):
+            parts["d"] = system.variable(key, "d", d)
+        out.append(parts)
+    return out
+
+
+def _confidential(parts: dict[str, int], values: list[int], threshold: int):
+    n = values[parts["n"]]
+    if 1 <= n <= threshold:
+        yield ((parts["n"], 1),), "numerator"
+    if "d" in parts and 1 <= values[parts["d"]] - n <= threshold:
+        yield tuple(sorted(((parts["d"], 1), (parts["n"], -1)))), "denominator - numerator"
+
+
+def protected(low: float, high: float, threshold: int, width: int) -> bool:
+    """The protection rule on the range [low, high] of a confidential count."""
+    outside = low < 1 - TOLERANCE or high > threshold + TOLERANCE
+    return outside and high - low >= width - TOLERANCE
+
+
+def exposures(system: System, threshold: int, width: int, known: dict[int, int] | None = None,
+              only: set[tuple] | None = None) -> list[Exposure]:
+    """The confidential counts (of `only` targets, or all) that the published values (`known`, or the
+    system's) narrow below the protection rule, with their ranges."""
+    known = system.known if known is None else known
+    targets = system.targets if only is None else only
+    components = _components(system, known, targets)
+    failures = []
+    by_component = defaultdict(list)
+    for target in targets:
+        variables = [v for v, _ in target]
+        if all(v in known for v in variables):
+            value = sum(known[v] * c for v, c in target)
+            failures.append(_exposure(system, target, value, value))
+            continue
+        root = components.find(next(v for v in variables if v not in known))
+        if root in components.members:  # else in no relation at all: anything from 0 up
+            by_component[root].append(target)
+    for root, targets in by_component.items():
+        program = _Program(components.members[root], components.relations.get(root, []), known)
+        for target in targets:
+            program.aim(target, known)
+            high = program.bound(maximise=True)
+            if high >= threshold + width - TOLERANCE:  # then high - low >= width too: low <= the true count <= threshold
+                continue
+            low = program.bound(maximise=False)
+            if not protected(low, high, threshold, width):
+                failures.append(_exposure(system, target, low, high))
+    return failures
+
+
+class _Program:
+    """One component's linear program (HiGHS): the unknowns >= 0 under its relations, with the known
+    values moved to the right-hand side. Each count is a new objective on the same model, minimised
+    and maximised from the last basis."""
+
+    def __init__(self, variables: list[int], relations: list[tuple], known: dict[int, int]):
+        import highspy
+
+        self.columns = {v: j for j, v in enumerate(variables)}
+        by_column = [([], []) for _ in variables]
+        lower, upper = [], []
+        for row, (terms, sense) in enumerate(relations):
+            rhs = 0.0
+            for v, c in terms:
+                if v in known:
+                    rhs -= c * known[v]
+                else:
+                    by_column[self.columns[v]][0].append(row)
+                    by_column[self.columns[v]][1].append(c)
+            lower.append(rhs if sense == "=" else -highspy.kHighsInf)
+            upper.append(rhs)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(variables), len(relations)
+        lp.col_cost_ = np.zeros(len(variables))
+        lp.col_lower_, lp.col_upper_ = np.zeros(len(variables)), np.full(len(variables), highspy.kHighsInf)
+        lp.row_lower_, lp.row_upper_ = np.array(lower), np.array(upper)
+        starts = np.cumsum([0] + [len(rows) for rows, _ in by_column])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = starts.astype(np.int32)
+        lp.a_matrix_.index_ = np.array([r for rows, _ in by_column for r in rows], dtype=np.int32)
+        lp.a_matrix_.value_ = np.array([c for _, coefs in by_column for c in coefs], dtype=float)
+        self.highs = _solver()
+        self.highs.setOptionValue("presolve", "off")  # each objective starts from the last basis
+        self.highs.setOptionValue("simplex_strategy", 4)  # primal: the last basis stays feasible
+        self.highs.passModel(lp)
+        self.status = highspy.HighsModelStatus
+        self.sense = highspy.ObjSense
+        self.last: list[int] = []
+        self.constant = 0.0
+
+    def aim(self, target: tuple, known: dict[int, int]) -> None:
+        """Make the count `target` the objective."""
+        if self.last:
+            self.highs.changeColsCost(len(self.last), np.array(self.last, dtype=np.int32), np.zeros(len(self.last)))
+        self.constant, columns, costs = 0.0, [], []
+        for v, c in target:
+            if v in known:
+                self.constant += c * known[v]
+            else:
+                columns.append(self.columns[v])
+                costs.append(float(c))
+        self.highs.changeColsCost(len(columns), np.array(columns, dtype=np.int32), np.array(costs))
+        self.last = columns
+
+    def bound(self, maximise: bool) -> float:
+        """The largest (or smallest) value of the objective the relations allow."""
+        self.highs.changeObjectiveSense(self.sense.kMaximize if maximise else self.sense.kMinimize)
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status in (self.status.kUnbounded, self.status.kUnboundedOrInfeasible):
+            return np.inf if maximise else -np.inf
+        if status != self.status.kOptimal:  # the true counts satisfy every relation: anything else is a fault
+            raise RuntimeError(f"the disclosure audit's linear program ended {self.highs.modelStatusToString(status)}")
+        return self.highs.getInfo().objective_function_value + self.constant
+
+
+def _solver():
+    """A HiGHS solver, silent. The first one made in a process prints HiGHS's banner on file descriptor 1,
+    whatever its options: parity's commands (and dbt's log) print only their own lines."""
+    import highspy
+
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        highs = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        _BANNER_SHOWN = True
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+_BANNER_SHOWN = False
+
+
+def _exposure(system: System, target: tuple, low: float, high: float) -> Exposure:
+    key, count, release = system.targets[target]
+    return Exposure(key, count, release, low, high, target)
+
+
+class _Components:
+    """Union-find over the unknown variables, joined by the relations they share."""
+
+    def __init__(self):
+        self.parent: dict[int, int] = {}
+        self.members: dict[int, list[int]] = {}
+        self.relations: dict[int, list[tuple]] = {}
+
+    def find(self, v: int) -> int:
+        self.parent.setdefault(v, v)
+        while self.parent[v] != v:
+            self.parent[v] = self.parent[self.parent[v]]
+            v = self.parent[v]
+        return v
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def _components(system: System, known: dict[int, int], targets) -> _Components:
+    """The unknowns joined by the relations they share, and by the counts asked for (a numerator and a
+    denominator with no relation between them, an attrition rate's, are asked for together)."""
+    components = _Components()
+    for target in targets:
+        unknown = [v for v, _ in target if v not in known]
+        for v in unknown[1:]:
+            components.union(unknown[0], v)
+    active = []
+    for terms, sense in system.relations.items():
+        unknown = [v for v, _ in terms if v not in known]
+        if not unknown:
+            continue
+        for v in unknown[1:]:
+            components.union(unknown[0], v)
+        components.find(unknown[0])
+        active.append(((terms, sense), unknown[0]))
+    for v in list(components.parent):
+        components.members.setdefault(components.find(v), []).append(v)
+    for relation, v in active:
+        components.relations.setdefault(components.find(v), []).append(relation)
+    return components

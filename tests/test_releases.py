@@ -1,0 +1,118 @@
+"""Releases on a real warehouse: a ministry's correction makes a new release whose history, revisions
+and as-of queries show old and new values with their cause; publishing again without a change makes
+none; and a suppression the audit does not pass publishes nothing and tells the engineers which rows."""
+import duckdb
+import pytest
+
+from parity import warehouse
+from parity.load import load
+from parity.public import export_public, public_relations
+from parity.releases import NotAudited, record_release
+from parity.suppression import step
+
+from conftest import copy_home, point_at
+
+CORRECTED = "MNE/MNE_2024Q2_personnel.csv"
+KEY = "indicator_code, country_code, period, breakdown, breakdown_value"
+
+
+@pytest.fixture(scope="module")
+def corrected(history, tmp_path_factory):
+    """A copy of the session's warehouse (release 1), after MNE corrected its 2024Q2 personnel: one
+    person fewer (release 2)."""
+    with pytest.MonkeyPatch.context() as env:
+        settings = copy_home(history.home, point_at(env, tmp_path_factory.mktemp("corrected") / "home"))
+        with duckdb.connect(str(settings.public_warehouse), read_only=True) as con:
+            before = con.execute(f"SELECT {KEY}, value, obs_status FROM indicator_values_public").fetchall()
+        path = settings.inbox / CORRECTED
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text("".join(lines[:-1]), encoding="utf-8")
+        report = load(settings, say=lambda _: None)
+        assert report.transform_ok and not report.failures
+    return settings, before
+
+
+def test_a_correction_is_a_new_release_with_history_revisions_and_as_of(corrected):
+    settings, before = corrected
+    with duckdb.connect(str(settings.public_warehouse), read_only=True) as con:
+        assert con.execute("SELECT release_id FROM releases ORDER BY 1").fetchall() == [(1,), (2,)]
+        reflects = con.execute("SELECT release_id, version FROM release_submissions WHERE country_code = 'MNE' "
+                               "AND period = '2024Q2' AND table_name = 'personnel' ORDER BY 1").fetchall()
+        assert reflects == [(1, 1), (2, 2)]
+        # as of release 1, the history gives back exactly what release 1 published
+        as_of = con.execute(f"""SELECT {KEY}, value, obs_status FROM indicator_values_history
+                                WHERE first_release_id <= 1 AND coalesce(last_release_id, 1) >= 1""").fetchall()
+        assert sorted(as_of, key=repr) == sorted(before, key=repr)
+        now = con.execute(f"SELECT {KEY}, value, obs_status FROM indicator_values_public").fetchall()
+        current = con.execute(f"SELECT {KEY}, value, obs_status FROM indicator_values_history "
+                              "WHERE last_release_id IS NULL").fetchall()
+        assert sorted(now, key=repr) == sorted(current, key=repr) != sorted(before, key=repr)
+        revisions = con.execute("""SELECT country_code, period, indicator_code, breakdown, old_value, new_value,
+                                          old_obs_status, new_obs_status, cause FROM revisions
+                                   WHERE release_id = 2 AND previous_release_id = 1""").df()
+    mne = revisions[(revisions.country_code == "MNE") & (revisions.period >= "2024Q2")]
+    shown = mne[(mne.old_obs_status == "A") & (mne.new_obs_status == "A")]
+    assert len(shown) and (shown.old_value != shown.new_value).all()
+    assert mne.cause.str.contains("MNE 2024Q2 personnel v1 -> v2").all()
+    # elsewhere only the suppression may have moved (a row withheld or shown again beside MNE's)
+    elsewhere = revisions[~revisions.country_code.isin(["MNE", "WB4"]) | (revisions.period < "2024Q2")]
+    assert elsewhere.cause.str.startswith("suppression").all()
+
+
+def test_publishing_again_without_a_change_makes_no_release(corrected):
+    settings, _ = corrected
+    with warehouse.writing(settings, "test") as con:
+        release = record_release(con, settings.clock.now())
+    assert (release.release_id, release.new) == (2, False)
+    export_public(settings, public_relations())
+    with duckdb.connect(str(settings.public_warehouse), read_only=True) as con:
+        assert con.execute("SELECT max(release_id), count(*) FROM releases").fetchone() == (2, 2)
+
+
+def test_no_release_without_a_passed_audit(corrected, tmp_path, monkeypatch):
+    """What the public twin shows must be what an audit passed: a twin changed by hand is refused."""
+    settings = copy_home(corrected[0].home, point_at(monkeypatch, tmp_path / "home"))
+    with warehouse.writing(settings, "test") as con:
+        con.execute("""UPDATE marts.indicator_values_public AS p
+                       SET obs_status = 'A', numerator = v.numerator, denominator = v.denominator, value = v.value
+                       FROM marts.indicator_values AS v
+                       WHERE p.obs_status = 'D' AND p.indicator_code = v.indicator_code
+                         AND p.country_code = v.country_code AND p.period = v.period
+                         AND p.breakdown = v.breakdown AND p.breakdown_value = v.breakdown_value""")
+        with pytest.raises(NotAudited):
+            record_release(con, settings.clock.now())
+        assert con.execute("SELECT max(release_id) FROM meta.releases").fetchone()[0] == 2
+
+
+def test_a_failed_audit_publishes_nothing_and_names_the_rows(corrected, tmp_path, monkeypatch):
+    """A suppression that withholds too little (here: the primary rows alone) fails the audit: the run
+    fails with the rows named, meta.suppression and public.duckdb stay as they were."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.instance import prepare_dagster_home
+    from orchestration.resources import parity_run_config
+    from parity.load import run_errors
+    from parity.suppression.secondary import primary
+
+    settings = copy_home(corrected[0].home, point_at(monkeypatch, tmp_path / "home"))
+    with warehouse.writing(settings, "test") as con:  # a new quarter's worth of change: the next build decides again
+        con.execute("DELETE FROM meta.suppression")
+    public_before = settings.public_warehouse.read_bytes()
+    monkeypatch.setattr(step, "decide", lambda values, *args: values[step.KEY].assign(
+        obs_status=primary(values, settings.disclosure_threshold)))
+    instance = DagsterInstance.from_config(str(prepare_dagster_home(settings)))
+    result = defs.resolve_job_def("transform").execute_in_process(
+        instance=instance, run_config=parity_run_config(settings), raise_on_error=False)
+    assert not result.success
+    errors = run_errors(result)
+    assert any("disclosure audit failed" in e for e in errors), errors
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "its numerator can be narrowed" in failure.step_failure_data.error.message \
+        or "its denominator - numerator can be narrowed" in failure.step_failure_data.error.message
+    assert settings.public_warehouse.read_bytes() == public_before
+    with warehouse.connect(settings.warehouse, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM meta.suppression").fetchone()[0] == 0
+        assert con.execute("SELECT passed FROM meta.disclosure_audits ORDER BY audited_at DESC LIMIT 1"
+                           ).fetchone()[0] is False
+        assert con.execute("SELECT max(release_id) FROM meta.releases").fetchone()[0] == 2
