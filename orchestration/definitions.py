@@ -15,7 +15,7 @@ from orchestration.defs.ingest.schedules import quarterly_chase
 from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.defs.public.assets import public_warehouse
 from orchestration.defs.public.publish import PublishTarget, postgres_publication, publish_after_refresh, publish_job
-from orchestration.defs.publication.assets import suppression
+from orchestration.defs.publication.assets import DECISION_SPEC, suppression
 from orchestration.defs.reports.assets import quarterly_reports, reports_job
 from orchestration.defs.reports.sensors import reports_when_changed
 from orchestration.jobs import ingest_job, transform_job
@@ -23,8 +23,8 @@ from orchestration.resources import ParityResource
 from parity.dbt import DBT_EXECUTABLE
 
 defs = dg.Definitions(
-    assets=[raw_tables, *REGISTRY_SPECS, warehouse_models, suppression, public_warehouse, quarterly_reports,
-            postgres_publication],
+    assets=[raw_tables, *REGISTRY_SPECS, warehouse_models, suppression, DECISION_SPEC, public_warehouse,
+            quarterly_reports, postgres_publication],
     jobs=[ingest_job, transform_job, send_alerts_job, deadlines_job, reports_job, publish_job],
     sensors=[inbox_sensor, marts_after_load, alert_outbox, engineers_on_failure, reports_when_changed,
              publish_after_refresh],

@@ -1,5 +1,5 @@
-"""Jobs: `ingest` loads one (quarter, country) partition; `transform` runs the dbt build (in two steps around
-the suppression and its audit) and refreshes public.duckdb."""
+"""Jobs: `ingest` loads one (quarter, country) partition; `transform` runs the dbt build, the suppression
+with its audit, and refreshes public.duckdb."""
 import dagster as dg
 
 from orchestration.defs.dbt.assets import warehouse_models
@@ -15,5 +15,5 @@ ingest_job = dg.define_asset_job(INGEST_JOB, selection=dg.AssetSelection.assets(
                                  description="Receive the new files of one (quarter, country) submission.")
 transform_job = dg.define_asset_job(
     TRANSFORM_JOB, selection=dg.AssetSelection.assets(warehouse_models, suppression, public_warehouse),
-    description="dbt build (staging, intermediate, marts, with their tests) up to the indicators, the secondary "
-                "suppression and its disclosure audit, the public twin, then public.duckdb for the analysts.")
+    description="dbt build (staging, intermediate, marts, with their tests), the secondary suppression and its "
+                "disclosure audit, then public.duckdb for the analysts.")

@@ -2,8 +2,9 @@
 build and swapped in atomically.
 
 What goes there is what the dbt project tags `public` (the disclosure-controlled indicator twin, the
-dimensions, aggregates built from them), and the releases with the history of every published value
-(parity/releases.py): never a person-level row, never a true count behind a withheld one. The new file is written beside the
+dimensions, aggregates built from them), the releases with the history of every published value
+(parity/releases.py), and the flat table for dashboards with names in five languages (parity/bi.py):
+never a person-level row, never a true count behind a withheld one. The new file is written beside the
 old one and renamed over it, so an analyst's open session keeps reading the previous file until it
 reconnects, never blocks a load, and never sees a half-written one.
 """
@@ -14,10 +15,10 @@ from pathlib import Path
 
 import duckdb
 
-from parity import warehouse
+from parity import bi, warehouse
 from parity.config import DBT_PROJECT_DIR, Settings
 from parity.faults import fault_point
-from parity.releases import PUBLIC_HISTORY, REVISIONS
+from parity.releases import PUBLIC_HISTORY, RESTRICTED, REVISIONS
 
 PUBLIC_TAG = "public"
 
@@ -46,6 +47,17 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _flat_table(con) -> int:
+    """indicator_values_bi, from the twin just copied and the catalogue's names (parity/bi.py)."""
+    con.register("bi_labels", bi.labels())
+    con.execute(f"CREATE TABLE main.{bi.TABLE} AS {bi.query()}")
+    con.unregister("bi_labels")
+    con.execute(f"COMMENT ON TABLE main.{bi.TABLE} IS {_literal(bi.DESCRIPTION)}")
+    for column, text in bi.column_descriptions().items():
+        con.execute(f'COMMENT ON COLUMN main.{bi.TABLE}."{column}" IS {_literal(text)}')
+    return con.execute(f"SELECT count(*) FROM main.{bi.TABLE}").fetchone()[0]
+
+
 def export_public(settings: Settings, relations: list[PublicRelation]) -> dict[str, int]:
     """Write public.duckdb from the warehouse and swap it in. Returns the row count of each table.
     The caller holds the warehouse lock: no other export runs, so any staging file left beside the
@@ -58,10 +70,12 @@ def export_public(settings: Settings, relations: list[PublicRelation]) -> dict[s
     try:
         con = duckdb.connect(str(staging))
         try:
-            con.execute(f"ATTACH {_literal(str(settings.warehouse))} AS restricted (READ_ONLY)")
-            marts = con.execute("SELECT submission_table_id FROM restricted.meta.builds WHERE layer = 'marts'").fetchone()
+            # attached under its own name: dbt's views there name their tables with it
+            con.execute(f"ATTACH {_literal(str(settings.warehouse))} AS {RESTRICTED} (READ_ONLY)")
+            marts = con.execute(f"SELECT submission_table_id FROM {RESTRICTED}.meta.builds WHERE layer = 'marts'"
+                                ).fetchone()
             for r in relations:
-                con.execute(f'CREATE TABLE main."{r.name}" AS SELECT * FROM restricted."{r.schema}"."{r.name}"')
+                con.execute(f'CREATE TABLE main."{r.name}" AS SELECT * FROM {RESTRICTED}."{r.schema}"."{r.name}"')
                 # the dbt descriptions travel with the tables: duckdb_tables() and duckdb_columns() show them
                 con.execute(f'COMMENT ON TABLE main."{r.name}" IS {_literal(r.description)}')
                 present = {c for (c,) in con.execute(
@@ -75,7 +89,9 @@ def export_public(settings: Settings, relations: list[PublicRelation]) -> dict[s
                 con.execute(f'CREATE TABLE main."{name}" AS {query}')
                 con.execute(f'COMMENT ON TABLE main."{name}" IS {_literal(description)}')
                 counts[name] = con.execute(f'SELECT count(*) FROM main."{name}"').fetchone()[0]
-            con.execute("DETACH restricted")
+            if any(r.name == "indicator_values_public" for r in relations):
+                counts[bi.TABLE] = _flat_table(con)
+            con.execute(f"DETACH {RESTRICTED}")
             con.execute("CHECKPOINT")
         finally:
             con.close()

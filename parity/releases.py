@@ -13,9 +13,11 @@ releases with their cause, and the releases with what they reflect.
 """
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from parity.config import WAREHOUSE_FILE
 from parity.suppression.relations import KEY
 from parity.suppression.step import passed_audit
 
@@ -108,18 +110,19 @@ def _equal(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
 
 _KEYS = ", ".join(KEY)
 _PARTITION = f"PARTITION BY {_KEYS} ORDER BY first_release_id"
-# The analysts' side of the history, from the restricted one (SQL on the warehouse, `restricted.` attached):
+RESTRICTED = Path(WAREHOUSE_FILE).stem  # the restricted warehouse's catalog, as attached to public.duckdb
+# The analysts' side of the history, from the restricted one (SQL with the warehouse attached as RESTRICTED):
 # name -> (query, description). Published columns only: a version is a change of what was shown.
 PUBLIC_HISTORY = {
     "releases": (
-        """SELECT release_id, released_at, rows_published, rows_confidential, rows_withheld, rows_changed
-           FROM restricted.meta.releases ORDER BY release_id""",
+        f"""SELECT release_id, released_at, rows_published, rows_confidential, rows_withheld, rows_changed
+            FROM {RESTRICTED}.meta.releases ORDER BY release_id""",
         "Every release of the published indicators: a refresh of public.duckdb (and the PostgreSQL schema) that "
         "changed what is published, with its time and how many rows it shows (A), holds confidential (C), "
         "withholds to protect them (D), and changed. release_submissions says what it reflects."),
     "release_submissions": (
-        """SELECT release_id, country_code, period, table_name, version FROM restricted.meta.release_submissions
-           ORDER BY release_id, country_code, period, table_name""",
+        f"""SELECT release_id, country_code, period, table_name, version FROM {RESTRICTED}.meta.release_submissions
+            ORDER BY release_id, country_code, period, table_name""",
         "What each release reflects: the version of each submitted table (country, quarter, table) accepted "
         "when it was made. A correction from a ministry is a new version."),
     "indicator_values_history": (
@@ -129,7 +132,7 @@ PUBLIC_HISTORY = {
                        CASE WHEN obs_status = 'A' THEN denominator END AS denominator,
                        CASE WHEN obs_status = 'A' THEN value END AS value,
                        unit, obs_status, first_release_id, last_release_id
-                FROM restricted.meta.release_cells
+                FROM {RESTRICTED}.meta.release_cells
             ),
             marked AS (
                 SELECT *, CASE WHEN lag(last_release_id) OVER ({_PARTITION}) = first_release_id - 1
@@ -167,7 +170,7 @@ REVISIONS = (
         members AS (  -- a region's row changes with its members' submissions
             SELECT country_code, country_code AS member FROM (SELECT DISTINCT country_code FROM changed)
             UNION ALL
-            SELECT region_code, country_code FROM restricted.reference.region_members
+            SELECT region_code, country_code FROM {RESTRICTED}.reference.region_members
         ),
         submission_changes AS (
             SELECT n.release_id, n.country_code, n.period, n.table_name, o.version AS old_version, n.version

@@ -130,7 +130,7 @@ def _attached_data_tests() -> int:
 
 def test_a_load_requests_one_transform_run_that_builds_the_marts_with_their_checks_then_public_duckdb(home):
     """marts_after_load: nothing loaded, nothing requested; materialised raw partitions request one
-    `transform` run (dbt build around the suppression and its audit, then public.duckdb) that builds a fresh
+    `transform` run (dbt build, the suppression and its audit, then public.duckdb) that builds a fresh
     warehouse, every dbt data test an asset check; built, nothing is stale and nothing more is requested."""
     from orchestration.definitions import defs
     from orchestration.defs.dbt.sensors import marts_after_load
@@ -156,9 +156,9 @@ def test_a_load_requests_one_transform_run_that_builds_the_marts_with_their_chec
     materialized = {e.asset_key.to_user_string() for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
     assert {"marts/indicator_values", "publication/suppression", "marts/indicator_values_public",
             "marts/fct_personnel_quarter", "public/warehouse"} <= materialized
-    # dbt in two steps around the suppression, which runs after the indicators and before the public twin
+    # dbt's build, then the suppression with its audit, then public.duckdb
     steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_START"]
-    assert steps.index("publication__suppression") == 1 and len(steps) == 4 and steps[-1] == "public__warehouse"
+    assert steps == ["warehouse_models", "publication__suppression", "public__warehouse"]
     with warehouse.connect(home.warehouse, read_only=True) as con:
         counts = dict(con.execute("SELECT period, count(*) FROM staging.stg_personnel GROUP BY ALL").fetchall())
         columns = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "

@@ -40,7 +40,7 @@ def test_publish_twice_gives_identical_tables_with_no_small_cell(history, postgr
     url = new_database(postgres, "publish_twice")
     first = publish(history, url)
     assert {"indicator_values_public", "un_parity_gap", "dim_indicator", "dim_country", "dim_rank", "releases",
-            "release_submissions", "indicator_values_history", "revisions"} <= set(first.rows)
+            "release_submissions", "indicator_values_history", "revisions", "indicator_values_bi"} <= set(first.rows)
     assert first.release >= 1
     assert not {"indicator_values", "fct_personnel_quarter"} & set(first.rows)
     before = snapshot(url)
@@ -73,6 +73,29 @@ def test_publish_twice_gives_identical_tables_with_no_small_cell(history, postgr
                                         "AND table_name = 'indicator_values_public' AND column_name = 'value'"),
                                 {"s": SCHEMA}).scalar_one()
         assert value_type == "double precision"
+
+
+def test_the_flat_table_names_every_row_in_five_languages_with_the_twins_numbers(history):
+    from parity.bi import NAMED
+    from parity.messages import LANGUAGES
+
+    labels = [f"{column}_{lang}" for _, _, column, _ in NAMED for lang in LANGUAGES]
+    with duckdb.connect(str(history.public_warehouse), read_only=True) as con:
+        missing = con.execute(f"SELECT count(*) FROM indicator_values_bi WHERE {' OR '.join(f'{c} IS NULL' for c in labels)}"
+                              ).fetchone()[0]
+        differs = con.execute("""
+            SELECT count(*) FROM indicator_values_public AS p FULL JOIN indicator_values_bi AS b
+                USING (indicator_code, country_code, period, breakdown, breakdown_value)
+            WHERE b.obs_status IS NULL OR p.obs_status IS NULL OR p.obs_status <> b.obs_status
+               OR p.value IS DISTINCT FROM b.value OR p.numerator IS DISTINCT FROM b.numerator""").fetchone()[0]
+        sample = con.execute("""SELECT indicator_name_mk, country_name_sr, label_cnr, obs_status_meaning_bs, period_end
+                                FROM indicator_values_bi WHERE indicator_code = 'TRAINING_COVERAGE'
+                                AND country_code = 'SRB' AND breakdown = 'sex' AND breakdown_value = 'F'
+                                ORDER BY period LIMIT 1""").fetchone()
+        described = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'indicator_values_bi' "
+                                "AND comment IS NULL").fetchone()[0]
+    assert missing == 0 and differs == 0 and described == 0
+    assert sample[:3] == ("Персонал со обука за родова еднаквост", "Србија", "žene") and str(sample[4]) == "2024-03-31"
 
 
 def test_a_public_duckdb_changed_after_its_release_is_not_published(history, postgres, tmp_path):

@@ -70,15 +70,12 @@ def test_publishing_again_without_a_change_makes_no_release(corrected):
 
 
 def test_no_release_without_a_passed_audit(corrected, tmp_path, monkeypatch):
-    """What the public twin shows must be what an audit passed: a twin changed by hand is refused."""
+    """What the public twin shows must be what an audit passed: a decision changed by hand (a withheld row
+    shown) is refused, and no release is recorded."""
     settings = copy_home(corrected[0].home, point_at(monkeypatch, tmp_path / "home"))
     with warehouse.writing(settings, "test") as con:
-        con.execute("""UPDATE marts.indicator_values_public AS p
-                       SET obs_status = 'A', numerator = v.numerator, denominator = v.denominator, value = v.value
-                       FROM marts.indicator_values AS v
-                       WHERE p.obs_status = 'D' AND p.indicator_code = v.indicator_code
-                         AND p.country_code = v.country_code AND p.period = v.period
-                         AND p.breakdown = v.breakdown AND p.breakdown_value = v.breakdown_value""")
+        con.execute("""UPDATE meta.suppression SET obs_status = 'A'
+                       WHERE rowid = (SELECT min(rowid) FROM meta.suppression WHERE obs_status = 'D')""")
         with pytest.raises(NotAudited):
             record_release(con, settings.clock.now())
         assert con.execute("SELECT max(release_id) FROM meta.releases").fetchone()[0] == 2
@@ -93,14 +90,21 @@ def test_a_failed_audit_publishes_nothing_and_names_the_rows(corrected, tmp_path
     from orchestration.instance import prepare_dagster_home
     from orchestration.resources import parity_run_config
     from parity.load import run_errors
-    from parity.suppression.secondary import primary
+    from parity.suppression import counts
+    from parity.suppression.audit import build_system
+    from parity.suppression.secondary import Protection, primary
 
     settings = copy_home(corrected[0].home, point_at(monkeypatch, tmp_path / "home"))
     with warehouse.writing(settings, "test") as con:  # a new quarter's worth of change: the next build decides again
         con.execute("DELETE FROM meta.suppression")
     public_before = settings.public_warehouse.read_bytes()
-    monkeypatch.setattr(step, "decide", lambda values, *args: values[step.KEY].assign(
-        obs_status=primary(values, settings.disclosure_threshold)))
+    def primary_only(values, history, regions, bands, threshold, width):
+        values, history = counts(values).sort_values(step.KEY, ignore_index=True), counts(history)
+        statuses = primary(values, threshold)
+        system = build_system(values.assign(obs_status=statuses), history, regions, bands, threshold)
+        return values[step.KEY].assign(obs_status=statuses), Protection(statuses, 1, system, dict(system.known))
+
+    monkeypatch.setattr(step, "decide", primary_only)
     instance = DagsterInstance.from_config(str(prepare_dagster_home(settings)))
     result = defs.resolve_job_def("transform").execute_in_process(
         instance=instance, run_config=parity_run_config(settings), raise_on_error=False)
@@ -116,3 +120,26 @@ def test_a_failed_audit_publishes_nothing_and_names_the_rows(corrected, tmp_path
         assert con.execute("SELECT passed FROM meta.disclosure_audits ORDER BY audited_at DESC LIMIT 1"
                            ).fetchone()[0] is False
         assert con.execute("SELECT max(release_id) FROM meta.releases").fetchone()[0] == 2
+
+
+def test_the_attacker_recovers_nothing_from_public_duckdb_and_both_releases(corrected):
+    """The analysts' file alone (every release in its history, the published rank bands and regions)
+    against the true counts the restricted warehouse kept for each release."""
+    from attacker import attack
+
+    settings, _ = corrected
+    columns = f"{KEY}, unit, numerator, denominator, obs_status"
+    releases = []
+    with duckdb.connect(str(settings.public_warehouse), read_only=True) as public, \
+            warehouse.connect(settings.warehouse, read_only=True) as restricted:
+        bands = dict(public.execute("SELECT DISTINCT nato_code, rank_band FROM dim_rank").fetchall())
+        members = [c for (c,) in public.execute("SELECT country_code FROM dim_country WHERE NOT is_region").fetchall()]
+        for release in (1, 2):
+            as_of = f"first_release_id <= {release} AND coalesce(last_release_id, {release}) >= {release}"
+            shown = public.execute(f"SELECT {columns} FROM indicator_values_history WHERE {as_of}").df()
+            truth = restricted.execute(f"SELECT {columns} FROM meta.release_cells WHERE {as_of}").df()
+            visible = shown[shown.obs_status == "A"].merge(truth, on=KEY.split(", "), suffixes=("", "_true"))
+            assert (visible.numerator == visible.numerator_true).all() and len(visible)
+            releases.append((shown, truth))
+    findings = attack(releases, bands, members, settings.disclosure_threshold, settings.protection_width)
+    assert findings == [], findings[:5]

@@ -1,26 +1,31 @@
-"""What parity says to people, per language: the labels of reports and alerts, and one sentence per
-rule (`Problem.rule`) in each focal point's language. English is the base; every message shows the
-focal point's language with English beside it.
+"""What parity says to people, in every language it speaks: one catalogue, catalogue.toml here.
 
-Catalogues: <lang>.toml here. A catalogue may name another as its base (`base = "bs"`) and only
-override what differs; a label or rule missing everywhere is a bug (tests/test_messages.py).
+Each entry holds its text in en, bs, cnr, mk and sr (Cyrillic), and its review status ("draft" until a
+native speaker has checked it). Sections: `labels` (alerts, quality reports, `parity check`), `rules`
+(one sentence per quality rule: what to do; the English is the problem's own text) and `data` (names
+of what is published: indicators, units, countries, breakdowns and their values, observation
+statuses). A text missing in a language is a bug (tests/test_messages.py), never a fallback.
 """
 import tomllib
 from functools import cache
 from pathlib import Path
 
-CATALOGUE_DIR = Path(__file__).resolve().parent
+CATALOGUE = Path(__file__).resolve().parent / "catalogue.toml"
 LANGUAGES = {"en": "English", "bs": "Bosanski", "cnr": "Crnogorski", "mk": "Македонски", "sr": "Српски"}
+REVIEWED = "reviewed"
 
 
 @cache
-def catalogue(lang: str) -> dict:
-    raw = tomllib.loads((CATALOGUE_DIR / f"{lang}.toml").read_text(encoding="utf-8"))
-    base = raw.pop("base", None)
-    if base is None:
-        return raw
-    merged = catalogue(base)
-    return {section: {**merged.get(section, {}), **raw.get(section, {})} for section in ("labels", "rules")}
+def entries() -> dict[str, dict[str, dict]]:
+    """{section: {key: {lang: text, ..., "review": status}}}, as written."""
+    return tomllib.loads(CATALOGUE.read_text(encoding="utf-8"))
+
+
+@cache
+def catalogue(lang: str) -> dict[str, dict[str, str]]:
+    """{section: {key: text}} in `lang` (a section's entries without that language are left out)."""
+    return {section: {key: entry[lang] for key, entry in items.items() if lang in entry}
+            for section, items in entries().items()}
 
 
 def label(lang: str, key: str, **values) -> str:
@@ -32,3 +37,15 @@ def rule_sentence(lang: str, rule: str | None) -> str | None:
     if lang == "en" or rule is None:
         return None
     return catalogue(lang)["rules"][rule]
+
+
+def data_label(key: str) -> dict[str, str]:
+    """The name of a published thing (e.g. "indicator.WSHARE_UNIFORMED") in every language."""
+    entry = entries()["data"][key]
+    return {lang: entry[lang] for lang in LANGUAGES}
+
+
+def awaiting_review() -> dict[str, int]:
+    """Per section, how many entries no native speaker has reviewed yet."""
+    return {section: sum(1 for entry in items.values() if entry.get("review") != REVIEWED)
+            for section, items in entries().items()}

@@ -10,7 +10,7 @@ import pandas as pd
 
 from parity.suppression.audit import Exposure, build_system, exposures
 from parity.suppression.relations import KEY
-from parity.suppression.secondary import SuppressionError, protect
+from parity.suppression.secondary import Protection, SuppressionError, protect
 
 __all__ = ["KEY", "Exposure", "SuppressionError", "audit", "decide", "regions_of", "bands_of"]
 
@@ -42,12 +42,13 @@ def last_withheld(history: pd.DataFrame | None) -> set[tuple]:
 
 
 def decide(values: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str, list[str]],
-           bands: dict[str, str], threshold: int, width: int) -> pd.DataFrame:
+           bands: dict[str, str], threshold: int, width: int) -> tuple[pd.DataFrame, Protection]:
     """The published status of each row of indicator_values (KEY, unit, numerator, denominator):
-    KEY and obs_status (A shown, C confidential, D withheld to protect a C row)."""
+    KEY and obs_status (A shown, C confidential, D withheld to protect a C row); and the protection, to
+    audit the decision with."""
     values, history = counts(values).sort_values(KEY, ignore_index=True), counts(history)
     protection = protect(values, history, regions, bands, threshold, width, last_withheld(history))
-    return values[KEY].assign(obs_status=protection.statuses)
+    return values[KEY].assign(obs_status=protection.statuses), protection
 
 
 def audit(published: pd.DataFrame, values: pd.DataFrame, history: pd.DataFrame | None,

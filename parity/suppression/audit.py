@@ -49,6 +49,7 @@ class System:
     known_before: set[int] = field(default_factory=set)  # published by an earlier release
     targets: dict[tuple, tuple] = field(default_factory=dict)  # ((var, coef), ...) -> (key, count, release)
     rows: dict[int | None, list[tuple]] = field(default_factory=dict)  # per release: each row's key, vars
+    by_variable: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # the relations of each
 
     def variable(self, key: tuple, part: str, value) -> int:
         name = (key, part, int(value))
@@ -94,6 +95,7 @@ def build_system(current: pd.DataFrame, history: pd.DataFrame | None, regions: d
 def _add_rows(system: System, cells: pd.DataFrame, releases: list[int] | None) -> list[dict[str, int]]:
     """The published counts of `cells` become known, and their confidential counts targets."""
     variables = _variables(system, cells)
+    keys = list(cells[KEY].itertuples(index=False, name=None))
     for i, (parts, status) in enumerate(zip(variables, cells["obs_status"])):
         if status == "A":
             system.known.update({var: system.values[var] for var in parts.values()})
@@ -101,7 +103,7 @@ def _add_rows(system: System, cells: pd.DataFrame, releases: list[int] | None) -
                 system.known_before.update(parts.values())
         # every small count is a target, whatever its status: one shown by mistake is pinned, and fails
         for target, name in _confidential(parts, system.values, system.threshold):
-            system.targets.setdefault(target, (tuple(cells.loc[i, KEY]), name, releases and releases[i]))
+            system.targets.setdefault(target, (keys[i], name, releases and releases[i]))
     return variables
 
 
@@ -110,7 +112,11 @@ def _add_relations(system: System, variables: list[dict[str, int]], found) -> No
         terms = defaultdict(int)
         for (i, part), coef in relation.terms:
             terms[variables[i][part]] += coef
-        system.relations[tuple(sorted((v, c) for v, c in terms.items() if c))] = relation.sense
+        key = tuple(sorted((v, c) for v, c in terms.items() if c))
+        if key not in system.relations:
+            for v, _ in key:
+                system.by_variable[v].append(key)
+        system.relations[key] = relation.sense
 
 
 def _variables(system: System, cells: pd.DataFrame) -> list[dict[str, int]]:
@@ -144,21 +150,19 @@ def exposures(system: System, threshold: int, width: int, known: dict[int, int] 
     system's) narrow below the protection rule, with their ranges."""
     known = system.known if known is None else known
     targets = system.targets if only is None else only
-    components = _components(system, known, targets)
-    failures = []
-    by_component = defaultdict(list)
+    failures, component_of, components = [], {}, []
     for target in targets:
-        variables = [v for v, _ in target]
-        if all(v in known for v in variables):
+        unknown = [v for v, _ in target if v not in known]
+        if not unknown:
             value = sum(known[v] * c for v, c in target)
             failures.append(_exposure(system, target, value, value))
             continue
-        root = components.find(next(v for v in variables if v not in known))
-        if root in components.members:  # else in no relation at all: anything from 0 up
-            by_component[root].append(target)
-    for root, targets in by_component.items():
-        program = _Program(components.members[root], components.relations.get(root, []), known)
-        for target in targets:
+        if unknown[0] not in component_of:
+            components.append(_component(system, known, unknown, component_of, len(components)))
+        components[component_of[unknown[0]]][2].append(target)
+    for variables, ties, asked in components:
+        program = _Program(variables, ties, known)
+        for target in asked:
             program.aim(target, known)
             high = program.bound(maximise=True)
             if high >= threshold + width - TOLERANCE:  # then high - low >= width too: low <= the true count <= threshold
@@ -167,6 +171,30 @@ def exposures(system: System, threshold: int, width: int, known: dict[int, int] 
             if not protected(low, high, threshold, width):
                 failures.append(_exposure(system, target, low, high))
     return failures
+
+
+def _component(system: System, known: dict[int, int], start: list[int], component_of: dict[int, int],
+               number: int) -> tuple[list[int], list[tuple], list]:
+    """The unknowns reachable from `start` through relations that hold unknowns, and those relations
+    (a count's own unknowns are reached together: an attrition rate's numerator and denominator share no
+    relation). Marks each unknown with `number` in `component_of`."""
+    variables, relations, seen = [], [], set()
+    queue = list(start)
+    for v in start:
+        component_of[v] = number
+    while queue:
+        v = queue.pop()
+        variables.append(v)
+        for terms in system.by_variable[v]:
+            if terms in seen:
+                continue
+            seen.add(terms)
+            relations.append((terms, system.relations[terms]))
+            for u, _ in terms:
+                if u not in known and u not in component_of:
+                    component_of[u] = number
+                    queue.append(u)
+    return variables, relations, []
 
 
 class _Program:
@@ -266,46 +294,3 @@ def _exposure(system: System, target: tuple, low: float, high: float) -> Exposur
     return Exposure(key, count, release, low, high, target)
 
 
-class _Components:
-    """Union-find over the unknown variables, joined by the relations they share."""
-
-    def __init__(self):
-        self.parent: dict[int, int] = {}
-        self.members: dict[int, list[int]] = {}
-        self.relations: dict[int, list[tuple]] = {}
-
-    def find(self, v: int) -> int:
-        self.parent.setdefault(v, v)
-        while self.parent[v] != v:
-            self.parent[v] = self.parent[self.parent[v]]
-            v = self.parent[v]
-        return v
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[rb] = ra
-
-
-def _components(system: System, known: dict[int, int], targets) -> _Components:
-    """The unknowns joined by the relations they share, and by the counts asked for (a numerator and a
-    denominator with no relation between them, an attrition rate's, are asked for together)."""
-    components = _Components()
-    for target in targets:
-        unknown = [v for v, _ in target if v not in known]
-        for v in unknown[1:]:
-            components.union(unknown[0], v)
-    active = []
-    for terms, sense in system.relations.items():
-        unknown = [v for v, _ in terms if v not in known]
-        if not unknown:
-            continue
-        for v in unknown[1:]:
-            components.union(unknown[0], v)
-        components.find(unknown[0])
-        active.append(((terms, sense), unknown[0]))
-    for v in list(components.parent):
-        components.members.setdefault(components.find(v), []).append(v)
-    for relation, v in active:
-        components.relations.setdefault(components.find(v), []).append(relation)
-    return components

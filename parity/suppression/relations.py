@@ -73,10 +73,12 @@ class Table:
         self.cells = cells.reset_index(drop=True)
         self.index = {tuple(k): i for i, k in enumerate(self.cells[KEY].itertuples(index=False, name=None))}
         self.units = self.cells["unit"].tolist()
-        groups = defaultdict(list)
+        groups, by_place = defaultdict(list), defaultdict(set)
         for i, (code, country, period, breakdown, value) in enumerate(self.cells[KEY].itertuples(index=False, name=None)):
             groups[(code, country, period, breakdown)].append((value, i))
+            by_place[(country, period)].add((code, country, period, breakdown))
         self.groups = groups
+        self.by_place = by_place  # (country, period) -> the group keys there
 
     def row(self, code: str, country: str, period: str, breakdown: str = "total", value: str = "total") -> int | None:
         return self.index.get((code, country, period, breakdown, value))
@@ -158,8 +160,10 @@ def _regions(table: Table, regions: dict[str, list[str]], places) -> Iterator[Re
 
 
 def _breakdowns(table: Table, country: str, period: str, bands: dict[str, str]) -> Iterator[Relation | None]:
-    for (code, where, when, breakdown), members in table.groups.items():
-        if (where, when) != (country, period) or breakdown == "total":
+    for group in sorted(table.by_place[(country, period)]):
+        code, _, _, breakdown = group
+        members = table.groups[group]
+        if breakdown == "total":
             continue
         total = table.row(code, country, period)
         rows = [i for _, i in members]

@@ -12,7 +12,7 @@ A row published before with the same counts is known whatever this release does:
 never counted on to protect. When no row is left to withhold for an exposed count, nothing is published
 (SuppressionError names it).
 """
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass
 
 import pandas as pd
@@ -33,7 +33,12 @@ class SuppressionError(RuntimeError):
 class Protection:
     statuses: list[str]  # per row of the cells given: A, C or D
     rounds: int
-    audited: int  # confidential counts audited
+    system: System  # what was audited: every release's relations and confidential counts
+    known: dict[int, int]  # the values everything published would show, this release's with the statuses
+
+    def audit(self, threshold: int, width: int) -> list[Exposure]:
+        """Every confidential count audited again on the final decision (empty: it may be published)."""
+        return exposures(self.system, threshold, width, self.known)
 
 
 def primary(cells: pd.DataFrame, threshold: int) -> list[str]:
@@ -55,10 +60,7 @@ def protect(cells: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str
     rows = system.rows[None]
     frozen = [all(v in already for v in parts.values()) for _, parts in rows]
     owner = {v: i for i, (_, parts) in enumerate(rows) for v in parts.values() if v not in already}
-    by_variable = defaultdict(list)
-    for terms in system.relations:
-        for v, _ in terms:
-            by_variable[v].append(terms)
+    by_variable = system.by_variable
     pending, rounds = None, 0
     while True:
         known = dict(already)
@@ -68,7 +70,7 @@ def protect(cells: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str
         failing = exposures(system, threshold, width, known, pending)
         rounds += 1
         if not failing:
-            return Protection(statuses, rounds, len(system.targets))
+            return Protection(statuses, rounds, system, known)
         chosen, stuck = set(), []
         for exposure in failing:
             if any(owner.get(u) in chosen for v, _ in exposure.terms for terms in by_variable[v] for u, _ in terms):

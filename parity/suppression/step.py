@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from parity.config import Settings
-from parity.suppression import KEY, Exposure, SuppressionError, audit, bands_of, counts, decide, regions_of
+from parity.suppression import KEY, Exposure, SuppressionError, bands_of, counts, decide, regions_of
 from parity.suppression.secondary import primary
 
 VALUE_COLUMNS = KEY + ["unit", "numerator", "denominator"]
@@ -50,10 +50,12 @@ def read_inputs(con) -> Inputs:
 
 def fingerprint(values: pd.DataFrame, statuses: pd.DataFrame) -> str:
     """Of the truth and the decision together: what an audit passed for, and what an export must match."""
-    rows = values[VALUE_COLUMNS].merge(statuses[KEY + ["obs_status"]], on=KEY).sort_values(KEY)
+    rows = values[VALUE_COLUMNS].merge(statuses[KEY + ["obs_status"]], on=KEY).sort_values(KEY, ignore_index=True)
     rows = rows.astype({"numerator": "Int64", "denominator": "Int64"})  # 3 and 3.0 are the same count
-    text = rows.astype("string").fillna("\x00").agg("\x1f".join, axis=1)
-    return hashlib.sha256("\x1e".join(text).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256("\x1f".join(rows.columns).encode("utf-8"))
+    for column in rows.columns:  # column by column: a NULL is not the text "<NA>"
+        digest.update(rows[column].astype("string").fillna("\x00").str.cat(sep="\x1e").encode("utf-8") + b"\x1d")
+    return digest.hexdigest()
 
 
 def suppress(settings: Settings, con) -> Outcome:
@@ -62,9 +64,8 @@ def suppress(settings: Settings, con) -> Outcome:
     inputs = read_inputs(con)
     threshold, width = settings.disclosure_threshold, settings.protection_width
     try:
-        statuses = decide(inputs.values, inputs.history, inputs.regions, inputs.bands, threshold, width)
-        exposed = audit(inputs.values.merge(statuses, on=KEY)[KEY + ["obs_status"]], inputs.values,
-                        inputs.history, inputs.regions, inputs.bands, threshold, width)
+        statuses, protection = decide(inputs.values, inputs.history, inputs.regions, inputs.bands, threshold, width)
+        exposed = protection.audit(threshold, width)  # every confidential count of every release, on the decision
     except SuppressionError as e:  # no row left to withhold for some count: the decision is not published
         statuses = inputs.values[KEY].assign(obs_status="D")
         exposed = e.exposed

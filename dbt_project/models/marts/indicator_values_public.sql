@@ -2,11 +2,12 @@
 -- numerator, or whose denominator minus numerator, is 1..threshold persons (var disclosure_threshold,
 -- default 2) is confidential: obs_status 'C' and no numbers (primary suppression). Rows withheld to
 -- protect them (secondary suppression, obs_status 'D') are chosen by parity's suppression asset, whose
--- audit must pass first (meta.suppression). A row it has not decided on (a build run by hand before
--- the asset) is withheld: it is never shown undecided, and nothing is exported without a passed audit.
--- Rebuilt whole: suppression ties countries and quarters together.
+-- audit must pass before it writes its decision (meta.suppression). A view: the suppression runs after
+-- dbt's build (it reads indicator_values), and whatever reads the twin reads the decision of now. A row
+-- without a decision (new since the last suppression) is withheld: never shown undecided; nothing is
+-- exported without a passed audit of exactly what the twin shows (parity/releases.py).
 -- Grain: (indicator_code, country_code, period, breakdown, breakdown_value).
-{{ config(contract={'enforced': true}) }}
+{{ config(contract={'enforced': true}, materialized='view') }}
 {%- set threshold = var('disclosure_threshold') | int %}
 
 with indicator_values as (

@@ -1,6 +1,8 @@
 -- Women's share of UN deployments against the UN Uniformed Gender Parity Strategy targets, from the
 -- public twin: contingent against the contingent target, individual (staff officers and observers)
--- against the individual target. Grain: (country_code, period, un_role).
+-- against the individual target. A view, as the twin is: it shows the suppression decided after dbt's build.
+-- Grain: (country_code, period, un_role).
+{{ config(materialized='view') }}
 with deployed as (
 
     select country_code, period, breakdown_value as un_role, obs_status, numerator, denominator, value

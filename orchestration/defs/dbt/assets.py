@@ -17,28 +17,13 @@ from parity.faults import fault_point
 # 3 s of each build). dbt's log file keeps what it says at info level; debug (every query and
 # event, about 1 s of each build) is for a developer running dbt by hand.
 PRODUCTION_BUILD = ["--exclude", "resource_type:unit_test", "--log-level-file", "info"]
-SUPPRESSION_READERS = ["--exclude", "source:meta.suppression+"]  # the models downstream of the suppression
 
 
 class ParityDbtTranslator(DagsterDbtTranslator):
-    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project) -> dg.AssetCheckSpec | None:
-        # A test that also reads the registry (a relationship to meta.submission_tables) is the check of its
-        # model alone: the registry is written with the raw tables it describes, and an extra edge to an
-        # external asset would make Dagster run the check in a dbt step of its own when the transform splits
-        # around the suppression asset (orchestration/defs/publication).
-        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
-        if spec is None:
-            return None
-        return spec._replace(additional_deps=[
-            dep for dep in spec.additional_deps if dep.asset_key.path[0] != "meta"])
-
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         # models/<layer>/...: the layer (staging, intermediate, marts) is the group; seeds are reference data
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if dbt_resource_props["resource_type"] == "model" and len(fqn) > 2 else "reference"
-
-
-PUBLIC_TWIN = dg.AssetKey(["marts", "indicator_values_public"])
 
 
 @dbt_assets(manifest=prepared_manifest(), project=dbt_project, dagster_dbt_translator=ParityDbtTranslator(),
@@ -55,19 +40,12 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, par
         # wait (bounded) for a reader that holds the file open, rather than let dbt fail on it at once
         with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
             state = warehouse.raw_state(con)
-        # The transform runs dbt in two steps around the suppression asset. dbt selects the tests of a step's
-        # models "eagerly" (a test runs when any of its parents is built); the first step leaves out what
-        # reads the suppression, whose tests (against indicator_values, the dimensions) would otherwise
-        # run there, before their model exists.
-        later = [] if PUBLIC_TWIN in context.selected_asset_keys else SUPPRESSION_READERS
         with process_environment(environment):  # dbt starts here, with a copy of this environment
-            build = dbt.cli(["build", *PRODUCTION_BUILD, *later, "--profiles-dir", str(profiles),
-                             *dbt_vars(settings)], context=context, target_path=target_path)
+            build = dbt.cli(["build", *PRODUCTION_BUILD, "--profiles-dir", str(profiles), *dbt_vars(settings)],
+                            context=context, target_path=target_path)
         for event in build.stream():
             fault_point("dbt")
             yield event
-        # reached only when the whole build passed; the transform runs in two steps around the suppression,
-        # and the marts show this state of the raw data once the step with the public twin has
-        if PUBLIC_TWIN in context.selected_asset_keys:
-            with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
-                warehouse.record_build(con, "marts", state)
+        # reached only when the whole build passed: the marts now show this state of the raw data
+        with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
+            warehouse.record_build(con, "marts", state)

@@ -1,11 +1,12 @@
 """publication/suppression: which rows of the indicators may be shown, decided and audited before
 anything is published.
 
-It runs between dbt's indicator_values (the truth) and indicator_values_public (what leaves): the
-transform's dbt build runs in two steps around it. Its blocking check is the disclosure audit: when
-a confidential count could be computed, or narrowed below the protection rule, from what would be
-published with every earlier release, the check fails, nothing downstream runs (no public twin, no
-public.duckdb, no report, no PostgreSQL), the decision is not written, and the check names the rows.
+It runs after dbt's build (it reads indicator_values, the truth) and before public.duckdb is written.
+It writes meta.suppression, which the dbt views indicator_values_public and un_parity_gap apply when
+read. Its blocking check is the disclosure audit: when a confidential count could be computed, or
+narrowed below the protection rule, from what would be published with every earlier release, the
+check fails, nothing downstream runs (no public.duckdb, no report, no PostgreSQL), the decision is not
+written, and the failure names the rows.
 """
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
@@ -17,6 +18,11 @@ from parity import warehouse
 from parity.suppression.step import suppress
 
 SUPPRESSION_KEY = dg.AssetKey(["publication", "suppression"])
+# The table it writes, as dbt's source meta.suppression sees it: read by the public views when they are
+# read (after this asset), not when dbt builds them; an edge to this asset would be a cycle through dbt.
+DECISION_SPEC = dg.AssetSpec(["meta", "suppression"], group_name="publication", kinds={"duckdb"},
+                             description="The decision of publication/suppression (written by it once its audit "
+                                         "passed), applied by the views indicator_values_public and un_parity_gap.")
 AUDIT_CHECK = "disclosure_audit"
 SHOWN_EXPOSURES = 20  # in the check's metadata; the count says how many there are
 

@@ -1,0 +1,74 @@
+"""The one translation catalogue (parity/messages/catalogue.toml): every entry in every language with the
+same placeholders, Serbian and Macedonian in Cyrillic, a review status each, a name for every code that
+is published, the English names the same as the seeds', and README's count of what awaits review."""
+import csv
+import re
+import string
+
+import pytest
+
+from parity.config import DBT_PROJECT_DIR, PROJECT_DIR
+from parity.messages import CATALOGUE, LANGUAGES, REVIEWED, awaiting_review, entries
+from sources.tables import CODE_LISTS
+
+CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+# what stays Latin in a Cyrillic text: placeholders, product and file names, codes and acronyms
+LATIN_ALLOWED = re.compile(r"\{\w+\}|parity|UNDP SEESAC|SEESAC|CSV|UTF-8|Windows-1251|Windows|Excel|\.xlsx|"
+                           r"ranks\.csv|NATO|gender coach|\(;\)|[A-Z]{2,}-?\d*")
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_entry_is_in_every_language_with_the_same_placeholders_and_a_review_status():
+    for section, items in entries().items():
+        assert items, section
+        for key, entry in items.items():
+            languages = set(LANGUAGES) - ({"en"} if section == "rules" else set())  # a rule's English is the problem's
+            assert set(entry) == languages | {"review"}, (section, key)
+            assert entry["review"] in ("draft", REVIEWED), (section, key)
+            assert len({frozenset(_placeholders(entry[lang])) for lang in languages}) == 1, (section, key)
+            for lang in languages & {"sr", "mk"}:
+                latin = re.sub(r"[^A-Za-z]", "", LATIN_ALLOWED.sub("", entry[lang]))
+                assert not latin or CYRILLIC.search(entry[lang]), (section, key, lang, entry[lang])
+                assert not latin, (section, key, lang, latin)
+
+
+def _seed(name: str) -> dict[str, str]:
+    with (DBT_PROJECT_DIR / "seeds" / f"{name}.csv").open(encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    return {row[0]: row[1] for row in rows[1:]}
+
+
+def test_every_published_code_has_a_name_and_the_english_names_are_the_seeds():
+    data = entries()["data"]
+    for seed, prefix in (("indicators", "indicator"), ("countries", "country"), ("services", "value.service"),
+                         ("sexes", "value.sex")):
+        names = _seed(seed)
+        assert {k: data[f"{prefix}.{k}"]["en"] for k in names} == names, seed
+    for breakdown in ("sex", "service", "channel", "organization", "role", "type"):
+        assert {f"value.{breakdown}.{code}" for code in CODE_LISTS[breakdown]} <= set(data), breakdown
+    assert {f"value.un_role.{code}" for code in (*CODE_LISTS["role"], "individual")} <= set(data)
+    breakdowns = {"total", "sex", "service", "nato_rank", "rank_band", "channel", "organization", "role", "un_role",
+                  "type"}
+    assert {f"breakdown.{b}" for b in breakdowns} <= set(data)
+    assert {f"unit.{u}" for u in ("percent", "per_1000", "count")} | {f"obs_status.{s}" for s in "ACD"} <= set(data)
+
+
+def test_readme_says_how_many_entries_await_a_native_speakers_review():
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    pending = awaiting_review()
+    said = re.search(r"await\s+a\s+native\s+speaker's\s+review:\s+(\d+)\s+of\s+(\d+)\s+\(labels\s+(\d+),\s+"
+                     r"rules\s+(\d+),\s+data\s+(\d+)\)", readme)
+    assert said, "README: the translations' review status"
+    total = sum(len(items) for items in entries().values())
+    assert tuple(map(int, said.groups())) == (sum(pending.values()), total, pending["labels"], pending["rules"],
+                                              pending["data"])
+
+
+@pytest.mark.parametrize("lang", sorted(set(LANGUAGES) - {"en"}))
+def test_no_language_falls_back_to_another(lang):
+    """Each language's texts are its own entries: no other catalogue file, no `base` to inherit from."""
+    assert sorted(p.name for p in CATALOGUE.parent.glob("*.toml")) == [CATALOGUE.name]
+    assert all(lang in entry for entry in entries()["labels"].values())
