@@ -33,6 +33,7 @@ class LoadReport:
     transform_ok: bool | None  # None: no dbt build ran (nothing accepted, nothing stale)
     transform_log: Path | None = None
     failures: list[str] = field(default_factory=list)  # runs that failed for another reason than a rejection
+    release: tuple | None = None  # the latest release after the build: (id, new in this load, shown, C, D)
     caught_up: list[str] = field(default_factory=list)  # derived layers rebuilt because they were stale
     freed: list[str] = field(default_factory=list)  # pool slots freed from dead runs
 
@@ -98,6 +99,7 @@ def _load(settings: Settings, say, build: bool) -> LoadReport:
         warehouse.ensure_schema(con)
         check_key(con, key)
         before = con.execute("SELECT coalesce(max(file_id), 0) FROM meta.received_files").fetchone()[0]
+        released = con.execute("SELECT coalesce(max(release_id), 0) FROM meta.releases").fetchone()[0]
     partitions, skipped = pending_partitions(settings)
     instance = DagsterInstance.from_config(str(dagster_home))
     freed = free_dead_slots(instance)
@@ -136,6 +138,11 @@ def _load(settings: Settings, say, build: bool) -> LoadReport:
                 instance=instance, run_config=run_config, raise_on_error=False, tags=tags)
         report.transform_ok = result.success
         report.failures += [f"transform: {error}" for error in run_errors(result)]
+        with warehouse.connect(settings.warehouse, read_only=True, wait=settings.busy_wait) as con:
+            latest = con.execute("""SELECT release_id, rows_published, rows_confidential, rows_withheld
+                                    FROM meta.releases ORDER BY release_id DESC LIMIT 1""").fetchone()
+        if latest:
+            report.release = (latest[0], latest[0] > released, *latest[1:])
     return report
 
 
@@ -174,3 +181,9 @@ def print_report(report: LoadReport) -> None:
     if report.transform_ok is not None:
         outcome = "done" if report.transform_ok else "FAILED (see the `transform` run in the Dagster UI: make dev)"
         print(f"\ndbt build: {outcome}; its log: {report.transform_log}")
+    if report.release:
+        number, new, shown, confidential, withheld = report.release
+        what = ("a new release" if new else "nothing published changed: no new release" if report.transform_ok
+                else "still the one published before: this build failed")
+        print(f"published: release {number} ({what}; {shown:,} rows shown, {confidential:,} confidential, "
+              f"{withheld:,} withheld to protect them)")

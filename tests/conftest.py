@@ -159,7 +159,8 @@ def new_database(server, name: str) -> str:
 # They are told apart by what they use, so a new test lands on the right side by itself.
 INTEGRATION_FIXTURES = {"home", "history", "postgres", "smtp", "generated", "browser", "dagster_ui", "project",
                         "warehouse", "samples_loaded"}
-INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test_cli", "test_browser", "test_dbt_unit"}
+INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test_cli", "test_browser", "test_dbt_unit",
+                       "test_disclosure"}  # generated data and an attacker's linear programs: a minute
 
 
 # `make test` runs the tests on two processes (pytest-xdist): each module stays on one worker with its
@@ -170,8 +171,8 @@ INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test
 # pytest-xdist issue 1386; the scheduler below groups by module name instead.)
 HISTORY_MODULES = {"test_browser", "test_docs", "test_incremental", "test_portability", "test_publish", "test_reports",
                    "test_releases"}
-SLOWEST_FIRST = ("test_crash", "test_marts", "test_incremental", "test_fifth_country", "test_cli", "test_reports",
-                 "test_portability", "test_orchestration", "test_hostile", "test_publish")
+SLOWEST_FIRST = ("test_crash", "test_marts", "test_incremental", "test_disclosure", "test_fifth_country", "test_cli",
+                 "test_reports", "test_portability", "test_orchestration", "test_hostile", "test_publish")
 
 
 def pytest_collection_modifyitems(config, items):
