@@ -52,9 +52,10 @@ def _published(con) -> pd.DataFrame:
     return frame
 
 
-def record_release(con, now: dt.datetime) -> Release | None:
+def record_release(con, now: dt.datetime, threshold: int, width: int) -> Release | None:
     """A new release if what would be published differs from the current one (None: nothing published
-    yet and nothing to publish). Raises NotAudited when no passed audit covers it. `con` writes."""
+    yet and nothing to publish). Raises NotAudited when no passed audit covers it. `con` writes;
+    `threshold` and `width`: the protection rule it was audited with (settings)."""
     frame = _published(con)
     values = frame[KEY + ["unit"]].assign(numerator=frame["true_numerator"], denominator=frame["true_denominator"])
     fingerprint = passed_audit(con, values, frame[KEY + ["obs_status"]])
@@ -87,8 +88,8 @@ def record_release(con, now: dt.datetime) -> Release | None:
                                n.obs_status, ?, NULL
                         FROM now_rows AS n JOIN arrived AS a USING ({', '.join(KEY)})""", [release])
         counts = frame["obs_status"].value_counts()
-        con.execute("INSERT INTO meta.releases VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [release, now, fingerprint, int(counts.get("A", 0)), int(counts.get("C", 0)),
+        con.execute("INSERT INTO meta.releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [release, now, fingerprint, threshold, width, int(counts.get("A", 0)), int(counts.get("C", 0)),
                      int(counts.get("D", 0)), len(arrived)])
         con.execute("""INSERT INTO meta.release_submissions
                        SELECT ?, country_code, period, table_name, version, submission_table_id

@@ -150,6 +150,8 @@ CREATE TABLE IF NOT EXISTS meta.releases (
     release_id BIGINT PRIMARY KEY,
     released_at TIMESTAMPTZ NOT NULL,
     audit_fingerprint VARCHAR NOT NULL, -- the passed audit it was published under
+    threshold INTEGER NOT NULL,         -- the protection rule it was audited with (PARITY_DISCLOSURE_*)
+    width INTEGER NOT NULL,
     rows_published INTEGER NOT NULL,
     rows_confidential INTEGER NOT NULL,
     rows_withheld INTEGER NOT NULL,

@@ -62,7 +62,7 @@ def test_a_correction_is_a_new_release_with_history_revisions_and_as_of(correcte
 def test_publishing_again_without_a_change_makes_no_release(corrected):
     settings, _ = corrected
     with warehouse.writing(settings, "test") as con:
-        release = record_release(con, settings.clock.now())
+        release = record_release(con, settings.clock.now(), settings.disclosure_threshold, settings.protection_width)
     assert (release.release_id, release.new) == (2, False)
     export_public(settings, public_relations())
     with duckdb.connect(str(settings.public_warehouse), read_only=True) as con:
@@ -77,7 +77,7 @@ def test_no_release_without_a_passed_audit(corrected, tmp_path, monkeypatch):
         con.execute("""UPDATE meta.suppression SET obs_status = 'A'
                        WHERE rowid = (SELECT min(rowid) FROM meta.suppression WHERE obs_status = 'D')""")
         with pytest.raises(NotAudited):
-            record_release(con, settings.clock.now())
+            record_release(con, settings.clock.now(), settings.disclosure_threshold, settings.protection_width)
         assert con.execute("SELECT max(release_id) FROM meta.releases").fetchone()[0] == 2
 
 
@@ -98,7 +98,7 @@ def test_a_failed_audit_publishes_nothing_and_names_the_rows(corrected, tmp_path
     with warehouse.writing(settings, "test") as con:  # a new quarter's worth of change: the next build decides again
         con.execute("DELETE FROM meta.suppression")
     public_before = settings.public_warehouse.read_bytes()
-    def primary_only(values, history, regions, bands, threshold, width):
+    def primary_only(values, history, regions, bands, threshold, width, incremental):
         values, history = counts(values).sort_values(step.KEY, ignore_index=True), counts(history)
         statuses = primary(values, threshold)
         system = build_system(values.assign(obs_status=statuses), history, regions, bands, threshold)

@@ -42,12 +42,14 @@ def last_withheld(history: pd.DataFrame | None) -> set[tuple]:
 
 
 def decide(values: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str, list[str]],
-           bands: dict[str, str], threshold: int, width: int) -> tuple[pd.DataFrame, Protection]:
+           bands: dict[str, str], threshold: int, width: int, incremental: bool = False
+           ) -> tuple[pd.DataFrame, Protection]:
     """The published status of each row of indicator_values (KEY, unit, numerator, denominator):
     KEY and obs_status (A shown, C confidential, D withheld to protect a C row); and the protection, to
-    audit the decision with."""
+    audit the decision with. `incremental`: the last release was audited under the same rule
+    (secondary.protect)."""
     values, history = counts(values).sort_values(KEY, ignore_index=True), counts(history)
-    protection = protect(values, history, regions, bands, threshold, width, last_withheld(history))
+    protection = protect(values, history, regions, bands, threshold, width, last_withheld(history), incremental)
     return values[KEY].assign(obs_status=protection.statuses), protection
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from parity.suppression.audit import Exposure, System, build_system, exposures
+from parity.suppression.relations import KEY
 
 
 class SuppressionError(RuntimeError):
@@ -35,10 +36,13 @@ class Protection:
     rounds: int
     system: System  # what was audited: every release's relations and confidential counts
     known: dict[int, int]  # the values everything published would show, this release's with the statuses
+    fresh: set[int] | None = None  # incremental: the variables of rows new or changed since the last release
 
     def audit(self, threshold: int, width: int) -> list[Exposure]:
-        """Every confidential count audited again on the final decision (empty: it may be published)."""
-        return exposures(self.system, threshold, width, self.known)
+        """The confidential counts audited again on the final decision (empty: it may be published): every
+        one, or (incremental) every one tied to a new or changed row."""
+        only = None if self.fresh is None else tied_to(self.system, self.fresh, self.known)
+        return exposures(self.system, threshold, width, self.known, only)
 
 
 def primary(cells: pd.DataFrame, threshold: int) -> list[str]:
@@ -49,17 +53,34 @@ def primary(cells: pd.DataFrame, threshold: int) -> list[str]:
 
 
 def protect(cells: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str, list[str]], bands: dict[str, str],
-            threshold: int, width: int, withheld_before: set[tuple] = frozenset()) -> Protection:
+            threshold: int, width: int, withheld_before: set[tuple] = frozenset(), incremental: bool = False
+            ) -> Protection:
     """The status of each row of `cells` (indicator_values: KEY, unit, numerator, denominator) for the
     next release, given what earlier releases published (`history`: audit.build_system);
-    `withheld_before`: the keys withheld (D) by the last release."""
+    `withheld_before`: the keys withheld (D) by the last release.
+
+    A row with the same counts as in the last release keeps the status it was published with (it was
+    audited so; a row shown then is known anyway). `incremental`: the last release was audited under the
+    same rule, so only the confidential counts tied (through unknowns) to a new or changed row are audited
+    again; the others face the same relations and the same published values as then."""
     cells = cells.reset_index(drop=True)
     statuses = primary(cells, threshold)
+    last = _last_release(history)
+    keys = list(cells[KEY].itertuples(index=False, name=None))
+    counts = zip(cells["numerator"], cells["denominator"])
+    settled = []
+    for i, (key, (n, d)) in enumerate(zip(keys, counts)):
+        was = last.get(key)
+        same = was is not None and was[0] == n and (was[1] == d or pd.isna(was[1]) and pd.isna(d))
+        if same and statuses[i] != "C" and was[2] != "C":
+            statuses[i] = was[2]
+        settled.append(same and statuses[i] == was[2])
     system = build_system(cells.assign(obs_status=statuses), history, regions, bands, threshold)
     already = {var: system.values[var] for var in system.known_before}
     rows = system.rows[None]
     frozen = [all(v in already for v in parts.values()) for _, parts in rows]
     owner = {v: i for i, (_, parts) in enumerate(rows) for v in parts.values() if v not in already}
+    fresh = {v for i, (_, parts) in enumerate(rows) if not settled[i] for v in parts.values()}
     by_variable = system.by_variable
     pending, rounds = None, 0
     while True:
@@ -67,10 +88,12 @@ def protect(cells: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str
         for i, (_, parts) in enumerate(rows):
             if statuses[i] == "A":
                 known.update({v: system.values[v] for v in parts.values()})
+        if rounds == 0 and incremental:
+            pending = tied_to(system, fresh, known)
         failing = exposures(system, threshold, width, known, pending)
         rounds += 1
         if not failing:
-            return Protection(statuses, rounds, system, known)
+            return Protection(statuses, rounds, system, known, fresh if incremental else None)
         chosen, stuck = set(), []
         for exposure in failing:
             if any(owner.get(u) in chosen for v, _ in exposure.terms for terms in by_variable[v] for u, _ in terms):
@@ -82,9 +105,38 @@ def protect(cells: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str
             else:
                 chosen.add(row)
                 statuses[row] = "D"
+                fresh.update(rows[row][1].values())
         if not chosen:
             raise SuppressionError(stuck)
         pending = {e.terms for e in failing}
+
+
+def _last_release(history: pd.DataFrame | None) -> dict[tuple, tuple]:
+    """key -> (numerator, denominator, obs_status) of the current release."""
+    if history is None or history.empty:
+        return {}
+    current = history[history["last_release_id"].isna()]
+    return {tuple(row[:5]): tuple(row[5:]) for row in
+            current[KEY + ["numerator", "denominator", "obs_status"]].itertuples(index=False, name=None)}
+
+
+def tied_to(system: System, fresh: set[int], known: dict[int, int]) -> set[tuple]:
+    """The confidential counts tied to a `fresh` variable: those of its rows, and those reached from it
+    through relations that hold unknowns (a fresh value shown changes the bounds of the unknowns in its
+    relations as much as a fresh unknown does)."""
+    reached = {v for v in fresh if v not in known}
+    for v in fresh:
+        for terms in system.by_variable[v]:
+            reached.update(u for u, _ in terms if u not in known)
+    queue = list(reached)
+    while queue:
+        v = queue.pop()
+        for terms in system.by_variable[v]:
+            for u, _ in terms:
+                if u not in known and u not in reached:
+                    reached.add(u)
+                    queue.append(u)
+    return {t for t in system.targets if any(v in reached or v in fresh for v, _ in t)}
 
 
 def _complement(system: System, target: tuple, known: dict[int, int], by_variable, owner: dict[int, int],

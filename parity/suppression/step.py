@@ -64,7 +64,11 @@ def suppress(settings: Settings, con) -> Outcome:
     inputs = read_inputs(con)
     threshold, width = settings.disclosure_threshold, settings.protection_width
     try:
-        statuses, protection = decide(inputs.values, inputs.history, inputs.regions, inputs.bands, threshold, width)
+        # the last release audited under this rule: only what is tied to a new or changed row is audited again
+        incremental = con.execute("SELECT threshold = ? AND width = ? FROM meta.releases ORDER BY release_id DESC "
+                                  "LIMIT 1", [threshold, width]).fetchone() == (True,)
+        statuses, protection = decide(inputs.values, inputs.history, inputs.regions, inputs.bands, threshold, width,
+                                      incremental)
         exposed = protection.audit(threshold, width)  # every confidential count of every release, on the decision
     except SuppressionError as e:  # no row left to withhold for some count: the decision is not published
         statuses = inputs.values[KEY].assign(obs_status="D")

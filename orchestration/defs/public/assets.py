@@ -30,7 +30,8 @@ def public_warehouse(context: dg.AssetExecutionContext, parity: ParityResource) 
     with warehouse.locked(settings, "public.duckdb export"):
         # a release first (refused without a passed audit of exactly what would leave), then the file
         with warehouse.connect(settings.warehouse, wait=settings.busy_wait) as con:
-            release = record_release(con, settings.clock.now())
+            release = record_release(con, settings.clock.now(), settings.disclosure_threshold,
+                                     settings.protection_width)
         counts = export_public(settings, PUBLIC_RELATIONS)
     said = "none yet" if release is None else f"{release.release_id} ({'new' if release.new else 'unchanged'})"
     context.log.info(f"wrote {settings.public_warehouse}: release {said}; rows {counts}")
