@@ -142,8 +142,9 @@ CREATE TABLE IF NOT EXISTS meta.disclosure_audits (
     audited_at TIMESTAMPTZ NOT NULL,
     fingerprint VARCHAR NOT NULL,       -- of indicator_values and meta.suppression as audited
     passed BOOLEAN NOT NULL,
-    confidential INTEGER NOT NULL,      -- confidential counts audited
-    exposed INTEGER NOT NULL
+    confidential INTEGER NOT NULL,      -- confidential rows (primary suppression)
+    exposed INTEGER NOT NULL,
+    seconds DOUBLE NOT NULL             -- what the decision and its audit took
 );
 CREATE TABLE IF NOT EXISTS meta.releases (
     -- every refresh of what is published that changed it (parity/releases.py)

@@ -75,10 +75,11 @@ def suppress(settings: Settings, con) -> Outcome:
         exposed = e.exposed
     outcome = Outcome(statuses, exposed, primary(inputs.values, threshold).count("C"),
                       fingerprint(inputs.values, statuses), 0.0, shares(inputs.values.merge(statuses, on=KEY)))
+    outcome.seconds = time.perf_counter() - start
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("INSERT INTO meta.disclosure_audits VALUES (now(), ?, ?, ?, ?)",
-                    [outcome.fingerprint, outcome.passed, outcome.confidential, len(exposed)])
+        con.execute("INSERT INTO meta.disclosure_audits VALUES (now(), ?, ?, ?, ?, ?)",
+                    [outcome.fingerprint, outcome.passed, outcome.confidential, len(exposed), outcome.seconds])
         if outcome.passed:
             con.execute("DELETE FROM meta.suppression")
             con.execute("INSERT INTO meta.suppression SELECT * FROM statuses")
@@ -86,7 +87,6 @@ def suppress(settings: Settings, con) -> Outcome:
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    outcome.seconds = time.perf_counter() - start
     return outcome
 
 
