@@ -5,7 +5,8 @@ of a withheld row whose true count is 1..threshold) it finds the range the publi
 reports those narrower than the protection rule.
 
 Unknowns: for each withheld row, w (the numerator: the women, the admitted, the separated ...) and o
-(the denominator minus it). A row whose true counts are the same in two releases is one unknown in both
+(the denominator minus it), at least 0, and w + o at least 1 on a breakdown row (it exists only where
+its population is not empty). A row whose true counts are the same in two releases is one unknown in both
 (an attacker may guess as much; this one is told).
 """
 from collections import defaultdict
@@ -41,7 +42,8 @@ class _Model:
         self.names = {}  # (key, true n, true d, part) -> column
         self.fixed = {}  # column -> published value
         self.free_below = set()  # columns that may be negative (an attrition rate's o)
-        self.constraints = []  # (dict column -> coef, constant, sense): sum + constant (= or <=) 0
+        self.constraints = []  # (dict column -> coef, sense): sum (= or <=) 0
+        self.floors = []  # dict column -> coef: sum >= 1 (a breakdown row exists: its population is not empty)
 
     def column(self, name, published=None, may_be_negative=False):
         if name not in self.names:
@@ -66,6 +68,8 @@ def _release_terms(model: _Model, published: pd.DataFrame, truth: pd.DataFrame):
         o = None if d is None else model.column((key, n, d, "o"), d - n if shown else None,
                                                  may_be_negative=key[0] == "ATTRITION_RATE")
         lookup[key] = (w, o, n, d, r.obs_status)
+        if key[3] != "total":
+            model.floors.append({w: 1} if o is None else {w: 1, o: 1})
 
     def part(key, which):
         if key not in lookup:
@@ -179,7 +183,7 @@ def attack(releases: list[tuple[pd.DataFrame, pd.DataFrame]], bands: dict, membe
                 targets.append((number, key, "o", d - n, o))
     size = len(model.names)
     rows, cols = [], []
-    for terms, _ in model.constraints:
+    for terms in [t for t, _ in model.constraints] + model.floors:
         unknown = [j for j in terms if j not in model.fixed]
         if not unknown:
             continue
@@ -208,6 +212,10 @@ def attack(releases: list[tuple[pd.DataFrame, pd.DataFrame]], bands: dict, membe
 
 def _bound(highs, unbounded: float) -> float:
     status = highs.modelStatusToString(highs.getModelStatus())
+    if status == "Unknown":  # HiGHS gave up from the last basis: solve this objective afresh
+        highs.clearSolver()
+        highs.run()
+        status = highs.modelStatusToString(highs.getModelStatus())
     if status.startswith("Unbounded"):
         return unbounded
     assert status == "Optimal", status
@@ -228,4 +236,9 @@ def _solver(highspy, model: _Model, component, c):
         constant = sum(coef * model.fixed[j] for j, coef in terms.items() if j in model.fixed)
         expression = sum(coef * variables[j] for j, coef in terms.items() if j not in model.fixed)
         highs.addConstr(expression + constant == 0 if sense == "=" else expression + constant <= 0)
+    for terms in model.floors:
+        unknown = [j for j in terms if j not in model.fixed]
+        if unknown and component[unknown[0]] == c:
+            constant = sum(coef * model.fixed[j] for j, coef in terms.items() if j in model.fixed)
+            highs.addConstr(sum(coef * variables[j] for j in unknown for coef in [terms[j]]) + constant >= 1)
     return highs, variables

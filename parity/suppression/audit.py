@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from parity.suppression.relations import KEY, affected_places, relations
+from parity.suppression.relations import KEY, affected_places, floors, relations
 
 TOLERANCE = 1e-6
 
@@ -47,6 +47,7 @@ class System:
     relations: dict[tuple, str] = field(default_factory=dict)  # ((var, coef), ...) -> sense
     known: dict[int, int] = field(default_factory=dict)  # published variables
     known_before: set[int] = field(default_factory=set)  # published by an earlier release
+    lower: dict[int, int] = field(default_factory=dict)  # variables at least 1 (others at least 0)
     targets: dict[tuple, tuple] = field(default_factory=dict)  # ((var, coef), ...) -> (key, count, release)
     rows: dict[int | None, list[tuple]] = field(default_factory=dict)  # per release: each row's key, vars
     by_variable: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # the relations of each
@@ -69,13 +70,15 @@ def build_system(current: pd.DataFrame, history: pd.DataFrame | None, regions: d
     system = System(threshold)
     current = current.reset_index(drop=True)
     variables = _add_rows(system, current, None)
+    system.lower.update({variables[i][part]: 1 for i, part in floors(current)})
     table, found = relations(current, regions, bands)
     _add_relations(system, variables, found)
     system.rows[None] = list(zip(table.index, variables))
     if history is None or history.empty:
         return system
     history = history.reset_index(drop=True)
-    _add_rows(system, history, history["first_release_id"].tolist())
+    versions = _add_rows(system, history, history["first_release_id"].tolist())
+    system.lower.update({versions[i][part]: 1 for i, part in floors(history)})
     values = current[KEY + ["numerator", "denominator"]].assign(now=True)
     differs = history.merge(values, on=KEY + ["numerator", "denominator"], how="left")["now"].isna().to_numpy()
     last = int(history["first_release_id"].max())
@@ -161,7 +164,7 @@ def exposures(system: System, threshold: int, width: int, known: dict[int, int] 
             components.append(_component(system, known, unknown, component_of, len(components)))
         components[component_of[unknown[0]]][2].append(target)
     for variables, ties, asked in components:
-        program = _Program(variables, ties, known)
+        program = _Program(variables, ties, known, system.lower)
         for target in asked:
             program.aim(target, known)
             high = program.bound(maximise=True)
@@ -198,11 +201,12 @@ def _component(system: System, known: dict[int, int], start: list[int], componen
 
 
 class _Program:
-    """One component's linear program (HiGHS): the unknowns >= 0 under its relations, with the known
+    """One component's linear program (HiGHS): the unknowns >= 0 (>= 1 where the system says) under its
+    relations, with the known
     values moved to the right-hand side. Each count is a new objective on the same model, minimised
     and maximised from the last basis."""
 
-    def __init__(self, variables: list[int], relations: list[tuple], known: dict[int, int]):
+    def __init__(self, variables: list[int], relations: list[tuple], known: dict[int, int], floors: dict[int, int]):
         import highspy
 
         self.columns = {v: j for j, v in enumerate(variables)}
@@ -221,7 +225,8 @@ class _Program:
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = len(variables), len(relations)
         lp.col_cost_ = np.zeros(len(variables))
-        lp.col_lower_, lp.col_upper_ = np.zeros(len(variables)), np.full(len(variables), highspy.kHighsInf)
+        lp.col_lower_ = np.array([float(floors.get(v, 0)) for v in variables])
+        lp.col_upper_ = np.full(len(variables), highspy.kHighsInf)
         lp.row_lower_, lp.row_upper_ = np.array(lower), np.array(upper)
         starts = np.cumsum([0] + [len(rows) for rows, _ in by_column])
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -256,6 +261,10 @@ class _Program:
         self.highs.changeObjectiveSense(self.sense.kMaximize if maximise else self.sense.kMinimize)
         self.highs.run()
         status = self.highs.getModelStatus()
+        if status == self.status.kUnknown:  # HiGHS gave up from the last basis: this objective afresh
+            self.highs.clearSolver()
+            self.highs.run()
+            status = self.highs.getModelStatus()
         if status in (self.status.kUnbounded, self.status.kUnboundedOrInfeasible):
             return np.inf if maximise else -np.inf
         if status != self.status.kOptimal:  # the true counts satisfy every relation: anything else is a fault

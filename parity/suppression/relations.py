@@ -16,7 +16,8 @@ data:
 - inequalities: a subset is at most its set (command posts, decision-making posts, promotions, decided
   applications, deployments by breakdown), a cumulative count never falls from one quarter to the next,
   every count is >= 0 and a numerator at most its denominator (but an attrition rate may pass 100),
-  and a breakdown row exists only where its denominator (or, for a count, its value) is above 0.
+  and a breakdown row exists only where its denominator (or, for a count, its value) is above 0 (these
+  two bounds are the variables' own: `floors`).
 
 Every relation is `sum(coef * variable) <sense> 0`, with sense "=" or "<="; variables are (row, "n"|"d").
 """
@@ -135,16 +136,20 @@ def affected_places(country: str, period: str, regions: dict[str, list[str]]) ->
 
 
 def _row_bounds(table: Table, places) -> Iterator[Relation | None]:
-    for (code, country, period, breakdown, _), i in table.index.items():
-        if (country, period) not in places:
-            continue
-        yield _le({}, table.n(i), "a count is at least 0")
-        if table.has_d(i):
-            yield _le({}, table.d(i), "a count is at least 0")
-            if code not in UNBOUNDED_RATIO:
-                yield _le(table.n(i), table.d(i), "a numerator is at most its denominator")
-        if breakdown != "total":  # the row exists: its population is not empty
-            yield Relation((((i, "d" if table.has_d(i) else "n"), -1),), "<=", "a breakdown row exists: at least 1")
+    # every count is at least 0, and at least 1 where floors() says: the bounds of the variables
+    for (code, country, period, _, _), i in table.index.items():
+        if (country, period) in places and table.has_d(i) and code not in UNBOUNDED_RATIO:
+            yield _le(table.n(i), table.d(i), "a numerator is at most its denominator")
+
+
+def floors(cells: pd.DataFrame) -> list[Var]:
+    """The counts that are at least 1: a breakdown row exists only where its population is not empty (its
+    denominator, or for unit count its value, above 0)."""
+    out = []
+    for i, (breakdown, unit) in enumerate(zip(cells["breakdown"], cells["unit"])):
+        if breakdown != "total":
+            out.append((i, "n" if unit == "count" else "d"))
+    return out
 
 
 def _regions(table: Table, regions: dict[str, list[str]], places) -> Iterator[Relation | None]:
