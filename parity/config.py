@@ -89,7 +89,7 @@ class Settings:
     # disclosure control: a published count of 1..threshold persons is confidential (dbt var disclosure_threshold)
     disclosure_threshold: int = 2
     # the narrowest range everything published may leave for a confidential count (the audit's protection
-    # rule, parity/suppression/audit.py); None: threshold + 1 (dbt var disclosure_width)
+    # rule, parity/suppression/audit.py); None: threshold + 1
     disclosure_width: int | None = None
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     chromium: str | None = None  # the browser that prints PDF reports; None: found on PATH
@@ -106,6 +106,7 @@ class Settings:
         """The settings the environment gives; SettingsError names a variable that is not usable."""
         env = os.environ.get
         default = Limits()
+        threshold = _whole("PARITY_DISCLOSURE_THRESHOLD", cls.disclosure_threshold, "persons")
         timezone = env("PARITY_TIMEZONE", cls.timezone)
         try:
             ZoneInfo(timezone)
@@ -127,8 +128,9 @@ class Settings:
                 seconds=_number("PARITY_READ_SECONDS", default.seconds, "seconds"),
             ),
             inbox_dir=Path(env("PARITY_INBOX")).resolve() if env("PARITY_INBOX") else None,
-            disclosure_threshold=_whole("PARITY_DISCLOSURE_THRESHOLD", cls.disclosure_threshold, "persons"),
-            disclosure_width=_whole("PARITY_DISCLOSURE_WIDTH", 0, "persons") if env("PARITY_DISCLOSURE_WIDTH") else None,
+            disclosure_threshold=threshold,
+            disclosure_width=_whole("PARITY_DISCLOSURE_WIDTH", threshold + 1, "persons")
+            if env("PARITY_DISCLOSURE_WIDTH") else None,
             smtp=SmtpSettings.from_env(),
             chromium=env("PARITY_CHROMIUM") or None,
             publish_url=env("PARITY_PUBLISH_URL") or None,

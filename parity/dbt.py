@@ -92,8 +92,7 @@ def generated_profile(output: Mapping) -> Iterator[Path]:
 def dbt_vars(settings) -> list[str]:
     """`--vars` for the project variables that are settings of a deployment (parity.config.Settings);
     their defaults in dbt_project.yml are the same (tests/test_one_source.py)."""
-    return ["--vars", json.dumps({"disclosure_threshold": settings.disclosure_threshold,
-                                  "disclosure_width": settings.protection_width})]
+    return ["--vars", json.dumps({"disclosure_threshold": settings.disclosure_threshold})]
 
 
 def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None = None,

@@ -3,6 +3,7 @@ validated there; the clock is real unless code sets it (the demo, tests), and a 
 beside every stamp it makes and reaches the Dagster runs of a load."""
 import dataclasses
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -55,11 +56,25 @@ def test_a_set_clock_runs_on_from_its_instant():
     ("PARITY_SMTP_PORT", "smtp", "PARITY_SMTP_PORT: 'smtp' is not a number of a TCP port"),
     ("PARITY_SMTP_STARTTLS", "yes", "PARITY_SMTP_STARTTLS: 'yes' must be 1 (yes) or 0 (no)"),
     ("PARITY_BUILD_MEMORY_MB", "2.5G", "PARITY_BUILD_MEMORY_MB: '2.5G' is not a number of megabytes"),
+    ("PARITY_DISCLOSURE_WIDTH", "wide", "PARITY_DISCLOSURE_WIDTH: 'wide' is not a number of persons (0 or more; "
+                                        "default 3)"),
 ])
 def test_a_setting_that_cannot_be_used_is_named(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=re.escape(message)):
         Settings.from_env()
+
+
+def test_the_protection_width_follows_the_threshold_unless_set(monkeypatch):
+    from parity.dbt import dbt_vars
+
+    monkeypatch.delenv("PARITY_DISCLOSURE_WIDTH", raising=False)
+    monkeypatch.setenv("PARITY_DISCLOSURE_THRESHOLD", "4")
+    assert Settings.from_env().protection_width == 5
+    monkeypatch.setenv("PARITY_DISCLOSURE_WIDTH", "8")
+    settings = Settings.from_env()
+    assert settings.protection_width == 8
+    assert json.loads(dbt_vars(settings)[1]) == {"disclosure_threshold": 4}  # the width is the audit's alone
 
 
 def test_secrets_stay_out_of_the_settings_repr(monkeypatch):
