@@ -49,7 +49,7 @@ class System:
     known_before: set[int] = field(default_factory=set)  # published by an earlier release
     lower: dict[int, int] = field(default_factory=dict)  # variables at least 1 (others at least 0)
     targets: dict[tuple, tuple] = field(default_factory=dict)  # ((var, coef), ...) -> (key, count, release)
-    rows: dict[int | None, list[tuple]] = field(default_factory=dict)  # per release: each row's key, vars
+    rows: list[tuple] = field(default_factory=list)  # the release being prepared: each row's key and variables
     by_variable: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # the relations of each
 
     def variable(self, key: tuple, part: str, value) -> int:
@@ -73,7 +73,7 @@ def build_system(current: pd.DataFrame, history: pd.DataFrame | None, regions: d
     system.lower.update({variables[i][part]: 1 for i, part in floors(current)})
     table, found = relations(current, regions, bands)
     _add_relations(system, variables, found)
-    system.rows[None] = list(zip(table.index, variables))
+    system.rows = list(zip(table.index, variables))
     if history is None or history.empty:
         return system
     history = history.reset_index(drop=True)

@@ -77,7 +77,7 @@ def protect(cells: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str
         settled.append(same and statuses[i] == was[2])
     system = build_system(cells.assign(obs_status=statuses), history, regions, bands, threshold)
     already = {var: system.values[var] for var in system.known_before}
-    rows = system.rows[None]
+    rows = system.rows
     frozen = [all(v in already for v in parts.values()) for _, parts in rows]
     owner = {v: i for i, (_, parts) in enumerate(rows) for v in parts.values() if v not in already}
     fresh = {v for i, (_, parts) in enumerate(rows) if not settled[i] for v in parts.values()}
