@@ -35,16 +35,14 @@ def labels() -> pd.DataFrame:
 
 def query() -> str:
     """SQL over public.duckdb's own tables (and `bi_labels`, labels() registered)."""
-    selects, joins = [], []
+    named, joins = {}, []
     for n, (prefix, code, column, _) in enumerate(NAMED):
-        alias = f"l{n}"
-        joins.append(f"LEFT JOIN bi_labels AS {alias} ON {alias}.key = '{prefix}' || {code}")
-        for lang in LANGUAGES:
-            text = f"{alias}.{lang}"
-            if column == "label":
-                text = f"CASE WHEN v.breakdown IN {SELF_NAMED} THEN v.breakdown_value ELSE {text} END"
-            selects.append((column, f"{text} AS {column}_{lang}"))
-    named = {column: [s for c, s in selects if c == column] for _, _, column, _ in NAMED}
+        joins.append(f"LEFT JOIN bi_labels AS l{n} ON l{n}.key = '{prefix}' || {code}")
+        texts = {lang: f"l{n}.{lang}" for lang in LANGUAGES}
+        if column == "label":
+            texts = {lang: f"CASE WHEN v.breakdown IN {SELF_NAMED} THEN v.breakdown_value ELSE {text} END"
+                     for lang, text in texts.items()}
+        named[column] = [f"{text} AS {column}_{lang}" for lang, text in texts.items()]
     return f"""
         SELECT v.indicator_code, {', '.join(named['indicator_name'])},
                v.unit, {', '.join(named['unit_label'])},

@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from parity import disclosure
 from parity.config import Settings
 from parity.postgres import copy_rows, engine, quote, table_like
+from parity.releases import PUBLISHED
+from parity.suppression.relations import KEY
 
 DEFAULT_SCHEMA = "parity"
 ANALYST_ROLE = "parity_analyst"
@@ -64,8 +66,7 @@ def _release(duck) -> int:
         raise disclosure.DisclosureError("public.duckdb holds no release (written by an older parity?): nothing was "
                                          "sent. Run parity load to publish a release.")
     release = duck.execute("SELECT max(release_id) FROM releases").fetchone()[0]
-    columns = "indicator_code, country_code, period, breakdown, breakdown_value, numerator, denominator, value, " \
-              "unit, obs_status"
+    columns = ", ".join(KEY + PUBLISHED)
     differs = duck.execute(f"""SELECT count(*) FROM (
         (SELECT {columns} FROM indicator_values_public
          EXCEPT ALL SELECT {columns} FROM indicator_values_history WHERE last_release_id IS NULL)
@@ -101,8 +102,7 @@ def publish(settings: Settings, url: str, schema: str = DEFAULT_SCHEMA,
                 pg.execute(sa.text(f"DROP TABLE {quote(schema)}.{quote(name)}"))
             table.create(pg, checkfirst=True)
             pg.execute(table.delete())
-            query, params = f'SELECT * FROM main."{name}"', None
-            rows[name] = copy_rows(duck, query, params, pg, table)
+            rows[name] = copy_rows(duck, f'SELECT * FROM main."{name}"', None, pg, table)
             target = f"{quote(schema)}.{quote(name)}"
             pg.execute(sa.text(f"COMMENT ON TABLE {target} IS :c"), {"c": comment})
             for column, _, text in columns:

@@ -21,7 +21,7 @@ from parity.config import WAREHOUSE_FILE
 from parity.suppression.relations import KEY
 from parity.suppression.step import passed_audit
 
-PUBLISHED = ["numerator", "denominator", "value", "unit", "obs_status"]
+PUBLISHED = ["numerator", "denominator", "value", "unit", "obs_status"]  # a public row's columns beside KEY
 
 
 class NotAudited(RuntimeError):

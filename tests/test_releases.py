@@ -102,7 +102,7 @@ def test_a_failed_audit_publishes_nothing_and_names_the_rows(corrected, tmp_path
         values, history = counts(values).sort_values(step.KEY, ignore_index=True), counts(history)
         statuses = primary(values, threshold)
         system = build_system(values.assign(obs_status=statuses), history, regions, bands, threshold)
-        return values[step.KEY].assign(obs_status=statuses), Protection(statuses, 1, system, dict(system.known))
+        return values[step.KEY].assign(obs_status=statuses), Protection(statuses, system, dict(system.known))
 
     monkeypatch.setattr(step, "decide", primary_only)
     instance = DagsterInstance.from_config(str(prepare_dagster_home(settings)))

@@ -39,12 +39,6 @@ def rule_sentence(lang: str, rule: str | None) -> str | None:
     return catalogue(lang)["rules"][rule]
 
 
-def data_label(key: str) -> dict[str, str]:
-    """The name of a published thing (e.g. "indicator.WSHARE_UNIFORMED") in every language."""
-    entry = entries()["data"][key]
-    return {lang: entry[lang] for lang in LANGUAGES}
-
-
 def awaiting_review() -> dict[str, int]:
     """Per section, how many entries no native speaker has reviewed yet."""
     return {section: sum(1 for entry in items.values() if entry.get("review") != REVIEWED)

@@ -3,8 +3,9 @@
 - relations.py: the ties between indicator rows that the published definitions give anyone;
 - audit.py: how far everything published (every release) pins each confidential count (LP, HiGHS);
 - secondary.py: the rows withheld beside the confidential ones so that the audit passes;
-- this module: the same on the warehouse's tables (indicator_values, the release history, dim_rank,
-  region_members), for the dbt model indicator_suppression and the audit check before export.
+- step.py: the suppression step on the warehouse (the `publication/suppression` asset);
+- this module: deciding and auditing on frames (indicator_values, the release history, region
+  members, rank bands).
 """
 import pandas as pd
 
@@ -33,14 +34,6 @@ def counts(frame: pd.DataFrame | None) -> pd.DataFrame | None:
     return frame.astype({c: "float64" for c in ("numerator", "denominator", "value") if c in frame})
 
 
-def last_withheld(history: pd.DataFrame | None) -> set[tuple]:
-    """The keys the last release withheld to protect others (D): chosen again first."""
-    if history is None or history.empty:
-        return set()
-    current = history[history["last_release_id"].isna() & (history["obs_status"] == "D")]
-    return set(current[KEY].itertuples(index=False, name=None))
-
-
 def decide(values: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str, list[str]],
            bands: dict[str, str], threshold: int, width: int, incremental: bool = False
            ) -> tuple[pd.DataFrame, Protection]:
@@ -49,28 +42,20 @@ def decide(values: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str
     audit the decision with. `incremental`: the last release was audited under the same rule
     (secondary.protect)."""
     values, history = counts(values).sort_values(KEY, ignore_index=True), counts(history)
-    protection = protect(values, history, regions, bands, threshold, width, last_withheld(history), incremental)
+    protection = protect(values, history, regions, bands, threshold, width, incremental)
     return values[KEY].assign(obs_status=protection.statuses), protection
 
 
 def audit(published: pd.DataFrame, values: pd.DataFrame, history: pd.DataFrame | None,
           regions: dict[str, list[str]], bands: dict[str, str], threshold: int, width: int) -> list[Exposure]:
-    """The confidential counts that `published` (indicator_values_public: KEY, obs_status, and the numbers
-    it shows if given), with every
-    earlier release, narrows below the protection rule; empty: it may be published. Any row of
-    indicator_values missing from it, or shown with other numbers, is an exposure of its own kind: fail closed."""
-    values, published, history = counts(values), counts(published), counts(history)
-    merged = values.merge(published, on=KEY, how="outer", suffixes=("", "_published"), indicator=True)
+    """The confidential counts that publishing `published` (KEY and the obs_status of each row of
+    `values`, indicator_values), with every earlier release, narrows below the protection rule, audited
+    afresh; empty: it may be published. A row on one side only is refused: fail closed."""
+    values, history = counts(values), counts(history)
+    merged = values.merge(published[KEY + ["obs_status"]], on=KEY, how="outer", indicator=True)
     odd = merged[(merged["_merge"] != "both") | (merged["obs_status"].isna())]
     if len(odd):
         raise ValueError(f"indicator_values_public has other rows than indicator_values ({len(odd)} differ): "
                          "rebuild the marts")
-    shown = merged["obs_status"] == "A"
-    for column in [c for c in ("numerator", "denominator") if f"{c}_published" in merged]:
-        differs = shown & ~((merged[column] == merged[f"{column}_published"])
-                            | (merged[column].isna() & merged[f"{column}_published"].isna()))
-        if differs.any():
-            raise ValueError(f"indicator_values_public shows {column}s that indicator_values does not hold "
-                             f"({int(differs.sum())} rows): rebuild the marts")
     cells = merged[KEY + ["unit", "numerator", "denominator", "obs_status"]]
     return exposures(build_system(cells, history, regions, bands, threshold), threshold, width)

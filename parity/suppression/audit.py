@@ -4,7 +4,7 @@ The published rows of every release are known to everyone, with the relations be
 (relations.py) that the published definitions give. A row's counts are variables; a row whose true
 counts did not change between releases is the same variable in each (an attacker may assume as much),
 a corrected row a new one. For each confidential count (a numerator, or a denominator minus numerator,
-of 1..threshold persons, in any release) linear programming (HiGHS, through scipy) finds the smallest
+of 1..threshold persons, in any release) linear programming (HiGHS, through highspy) finds the smallest
 and the largest value the published numbers allow. The protection rule: that range holds a value
 outside 1..threshold, and is at least `width` wide (threshold + 1 by default: PARITY_DISCLOSURE_WIDTH).
 """
@@ -161,7 +161,7 @@ def exposures(system: System, threshold: int, width: int, known: dict[int, int] 
             failures.append(_exposure(system, target, value, value))
             continue
         if unknown[0] not in component_of:
-            components.append(_component(system, known, unknown, component_of, len(components)))
+            components.append(component(system, known, unknown, component_of, len(components)))
         components[component_of[unknown[0]]][2].append(target)
     for variables, ties, asked in components:
         program = _Program(variables, ties, known, system.lower)
@@ -176,7 +176,7 @@ def exposures(system: System, threshold: int, width: int, known: dict[int, int] 
     return failures
 
 
-def _component(system: System, known: dict[int, int], start: list[int], component_of: dict[int, int],
+def component(system: System, known: dict[int, int], start: list[int], component_of: dict[int, int],
                number: int) -> tuple[list[int], list[tuple], list]:
     """The unknowns reachable from `start` through relations that hold unknowns, and those relations
     (a count's own unknowns are reached together: an attrition rate's numerator and denominator share no
@@ -202,9 +202,8 @@ def _component(system: System, known: dict[int, int], start: list[int], componen
 
 class _Program:
     """One component's linear program (HiGHS): the unknowns >= 0 (>= 1 where the system says) under its
-    relations, with the known
-    values moved to the right-hand side. Each count is a new objective on the same model, minimised
-    and maximised from the last basis."""
+    relations, with the known values moved to the right-hand side. Each count is a new objective on the
+    same model, minimised and maximised from the last basis."""
 
     def __init__(self, variables: list[int], relations: list[tuple], known: dict[int, int], floors: dict[int, int]):
         import highspy

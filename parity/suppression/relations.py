@@ -55,9 +55,6 @@ class Relation:
     sense: str  # "=" or "<="
     why: str
 
-    def variables(self) -> Iterator[Var]:
-        return (v for v, _ in self.terms)
-
 
 def _expression(*parts: tuple[int, dict[Var, int]]) -> dict[Var, int]:
     total: dict[Var, int] = defaultdict(int)

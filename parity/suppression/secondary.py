@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from parity.suppression.audit import Exposure, System, build_system, exposures
+from parity.suppression.audit import Exposure, System, build_system, component, exposures
 from parity.suppression.relations import KEY
 
 
@@ -33,7 +33,6 @@ class SuppressionError(RuntimeError):
 @dataclass
 class Protection:
     statuses: list[str]  # per row of the cells given: A, C or D
-    rounds: int
     system: System  # what was audited: every release's relations and confidential counts
     known: dict[int, int]  # the values everything published would show, this release's with the statuses
     fresh: set[int] | None = None  # incremental: the variables of rows new or changed since the last release
@@ -53,11 +52,9 @@ def primary(cells: pd.DataFrame, threshold: int) -> list[str]:
 
 
 def protect(cells: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str, list[str]], bands: dict[str, str],
-            threshold: int, width: int, withheld_before: set[tuple] = frozenset(), incremental: bool = False
-            ) -> Protection:
+            threshold: int, width: int, incremental: bool = False) -> Protection:
     """The status of each row of `cells` (indicator_values: KEY, unit, numerator, denominator) for the
-    next release, given what earlier releases published (`history`: audit.build_system);
-    `withheld_before`: the keys withheld (D) by the last release.
+    next release, given what earlier releases published (`history`: audit.build_system).
 
     A row with the same counts as in the last release keeps the status it was published with (it was
     audited so; a row shown then is known anyway). `incremental`: the last release was audited under the
@@ -66,6 +63,7 @@ def protect(cells: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str
     cells = cells.reset_index(drop=True)
     statuses = primary(cells, threshold)
     last = _last_release(history)
+    withheld_before = {key for key, (_, _, status) in last.items() if status == "D"}  # chosen again first
     keys = list(cells[KEY].itertuples(index=False, name=None))
     counts = zip(cells["numerator"], cells["denominator"])
     settled = []
@@ -82,18 +80,18 @@ def protect(cells: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str
     owner = {v: i for i, (_, parts) in enumerate(rows) for v in parts.values() if v not in already}
     fresh = {v for i, (_, parts) in enumerate(rows) if not settled[i] for v in parts.values()}
     by_variable = system.by_variable
-    pending, rounds = None, 0
+    pending, first = None, True
     while True:
         known = dict(already)
         for i, (_, parts) in enumerate(rows):
             if statuses[i] == "A":
                 known.update({v: system.values[v] for v in parts.values()})
-        if rounds == 0 and incremental:
+        if first and incremental:
             pending = tied_to(system, fresh, known)
+        first = False
         failing = exposures(system, threshold, width, known, pending)
-        rounds += 1
         if not failing:
-            return Protection(statuses, rounds, system, known, fresh if incremental else None)
+            return Protection(statuses, system, known, fresh if incremental else None)
         chosen, stuck = set(), []
         for exposure in failing:
             if any(owner.get(u) in chosen for v, _ in exposure.terms for terms in by_variable[v] for u, _ in terms):
@@ -124,18 +122,14 @@ def tied_to(system: System, fresh: set[int], known: dict[int, int]) -> set[tuple
     """The confidential counts tied to a `fresh` variable: those of its rows, and those reached from it
     through relations that hold unknowns (a fresh value shown changes the bounds of the unknowns in its
     relations as much as a fresh unknown does)."""
-    reached = {v for v in fresh if v not in known}
+    seeds = {v for v in fresh if v not in known}
     for v in fresh:
         for terms in system.by_variable[v]:
-            reached.update(u for u, _ in terms if u not in known)
-    queue = list(reached)
-    while queue:
-        v = queue.pop()
-        for terms in system.by_variable[v]:
-            for u, _ in terms:
-                if u not in known and u not in reached:
-                    reached.add(u)
-                    queue.append(u)
+            seeds.update(u for u, _ in terms if u not in known)
+    reached: dict[int, int] = {}
+    for v in seeds:
+        if v not in reached:
+            component(system, known, [v], reached, 0)
     return {t for t in system.targets if any(v in reached or v in fresh for v, _ in t)}
 
 

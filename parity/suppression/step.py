@@ -28,7 +28,6 @@ class Inputs:
 
 @dataclass
 class Outcome:
-    statuses: pd.DataFrame  # KEY, obs_status
     exposed: list[Exposure]
     confidential: int  # confidential rows (primary suppression)
     fingerprint: str
@@ -73,7 +72,7 @@ def suppress(settings: Settings, con) -> Outcome:
     except SuppressionError as e:  # no row left to withhold for some count: the decision is not published
         statuses = inputs.values[KEY].assign(obs_status="D")
         exposed = e.exposed
-    outcome = Outcome(statuses, exposed, primary(inputs.values, threshold).count("C"),
+    outcome = Outcome(exposed, primary(inputs.values, threshold).count("C"),
                       fingerprint(inputs.values, statuses), 0.0, shares(inputs.values.merge(statuses, on=KEY)))
     outcome.seconds = time.perf_counter() - start
     con.execute("BEGIN TRANSACTION")
@@ -107,7 +106,4 @@ def passed_audit(con, values: pd.DataFrame, statuses: pd.DataFrame) -> str | Non
                       [printed]).fetchone()
     return printed if row[0] else None
 
-
-def current_statuses(con) -> pd.DataFrame:
-    return con.execute(f"SELECT {', '.join(KEY)}, obs_status FROM meta.suppression").df()
 
