@@ -42,7 +42,7 @@ def _read_one(request: ReadRequest, limits: Limits) -> tuple[str, object]:
     except ReadError as e:
         return "rejected", e.problems
     except MemoryError:
-        return "failed", "out of memory"
+        return "failed", "MemoryError"
     except Exception as e:  # noqa: BLE001 - any failure of the reader is this file's, never the load's
         return "failed", type(e).__name__  # the type only: an exception's text may quote the file
 
@@ -55,7 +55,7 @@ def _read_in_child(sender, requests: list[ReadRequest], limits: Limits) -> None:
         try:
             sender.send(result)
         except MemoryError:
-            sender.send(("failed", "out of memory"))
+            sender.send(("failed", "MemoryError"))
         del result  # the next file gets the memory back
     sender.close()
 
@@ -115,15 +115,15 @@ def _read_batch(requests: list[ReadRequest], limits: Limits) -> list[tuple[str, 
     try:
         for _ in requests:
             if not receiver.poll(limits.seconds):
-                outcomes.append(("failed", f"not finished after {limits.seconds:.0f} s"))
+                outcomes.append(("failed", f"> {limits.seconds:.0f} s"))
                 break
             try:
                 outcomes.append(receiver.recv())
             except EOFError:  # the child died without a word: killed, or aborted in native code
                 child.join(5)
                 code = child.exitcode
-                outcomes.append(("failed", f"stopped by signal {signal.Signals(-code).name}" if code and code < 0
-                                 else f"exit status {code}"))
+                outcomes.append(("failed", signal.Signals(-code).name if code and code < 0
+                                 else f"exit {code}"))
                 break
     finally:
         if child.is_alive():
@@ -139,9 +139,5 @@ def _outcome(name: str, kind: str, payload, limits: Limits):
     if kind == "rejected":
         return ReadError(payload)
     log.warning("reading %s failed in its child process: %s", name, payload)
-    return ReadError([Problem(
-        file=name, value=payload, rule="reader_limit",
-        expected=f"a file that can be read within {limits.memory_bytes // MIB:,} MB of memory and "
-                 f"{limits.seconds:.0f} s",
-        fix="The file is far larger or more complex than a quarter's extract: export only the agreed tables "
-            "and columns again (no formatted empty areas, no embedded objects) and deliver it again.")])
+    return ReadError([Problem(file=name, rule="reader_limit", value=payload,
+                              facts={"memory_mb": f"{limits.memory_bytes // MIB:,}", "seconds": f"{limits.seconds:.0f}"})])

@@ -29,15 +29,11 @@ class Limits:
         """A table of more rows or columns than the limits allow."""
         return Problem(file=file, sheet=sheet, row=row,
                        rule="too_many_rows" if rows > self.rows else "too_many_columns",
-                       value=f"{rows:,} rows" if rows > self.rows else f"{columns:,} columns",
-                       expected=f"a table of at most {self.rows:,} rows and {self.cells_per_row} columns",
-                       fix="Export only the agreed table and columns, and deliver it again.")
+                       value=f"{rows:,}" if rows > self.rows else f"{columns:,}",
+                       facts={"max_rows": f"{self.rows:,}", "max_columns": self.cells_per_row})
 
-    def too_large(self, file: str, rule: str, value: str, expected: str) -> ReadError:
-        return ReadError([Problem(
-            file=file, value=value, rule=rule, expected=expected,
-            fix="The file is far larger than a quarter's extract: export only the agreed table(s) and columns "
-                "(no empty formatted areas, no stray cells far from the data) and deliver it again.")])
+    def too_large(self, file: str, rule: str, value: str, **facts) -> ReadError:
+        return ReadError([Problem(file=file, value=value, rule=rule, facts=facts)])
 
 
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
@@ -55,8 +51,7 @@ def check_workbook(archive: zipfile.ZipFile, file: str, size: int, limits: Limit
     exceed the limits, reading only the archive's directory and streaming its XML."""
     unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > max(size, MIB) * limits.unpacked_ratio:
-        raise limits.too_large(file, "workbook_too_large", f"{unpacked // MIB} MB unpacked",
-                               f"a workbook of at most {limits.unpacked_ratio} times its file size once unpacked")
+        raise limits.too_large(file, "workbook_too_large", f"{unpacked // MIB:,} MB", ratio=limits.unpacked_ratio)
     for info in archive.infolist():
         if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
             with archive.open(info) as stream:
@@ -66,9 +61,8 @@ def check_workbook(archive: zipfile.ZipFile, file: str, size: int, limits: Limit
                 cols = column_number(last) - column_number(first) + 1
                 rows = int(match[4]) - int(match[2] or 1) + 1
                 if rows > limits.rows + 1 or cols > limits.cells_per_row:
-                    raise limits.too_large(
-                        file, "workbook_too_large", f"{rows:,} rows x {cols:,} columns declared",
-                        f"a sheet of at most {limits.rows + 1:,} rows and {limits.cells_per_row} columns")
+                    raise limits.too_large(file, "sheet_too_large", f"{rows:,} x {cols:,}",
+                                           max_rows=f"{limits.rows + 1:,}", max_columns=limits.cells_per_row)
     # a text is a shared string (<si>) or written in its cell (<is>); XML escaping and UTF-8 take at
     # most 6 bytes a character, plus the markup of its runs
     for info in archive.infolist():
@@ -78,8 +72,7 @@ def check_workbook(archive: zipfile.ZipFile, file: str, size: int, limits: Limit
             with archive.open(info) as stream:
                 longest = longest_element(stream, element)
             if longest > 6 * limits.cell_chars + 1024:
-                raise limits.too_large(file, "cell_too_long", f"a text of about {longest:,} bytes",
-                                       f"cells of at most {limits.cell_chars:,} characters")
+                raise limits.too_large(file, "cell_too_long", f"{longest:,} B", max_chars=f"{limits.cell_chars:,}")
 
 
 def longest_element(stream, name: bytes, chunk: int = MIB) -> int:

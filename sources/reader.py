@@ -9,6 +9,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,8 +62,9 @@ class ExtractTable(HasProblems):
         return self.frame is not None and not self.errors
 
 
-def parse_delivery_name(path: Path | str) -> DeliveryName:
-    """Recognise a delivery by its file name, exactly as the spec's patterns write it."""
+def parse_delivery_name(path: Path | str, country: str | None = None) -> DeliveryName:
+    """Recognise a delivery by its file name, exactly as the spec's patterns write it. `country` (the
+    inbox's, or the one asked for) chooses the example a misnamed file is answered with."""
     path = Path(path)
     for dialect in DIALECTS.values():
         match = dialect.name_regex.fullmatch(path.name)
@@ -71,13 +73,15 @@ def parse_delivery_name(path: Path | str) -> DeliveryName:
             if table is not None and table not in TABLES:
                 break
             return DeliveryName(path, dialect.country, match["period"], table)
-    patterns = ", ".join(sorted({d.file_pattern for d in DIALECTS.values()}))
-    raise ReadError([Problem(
-        file=path.name, value=path.name, rule="file_name",
-        expected=f"a file name of the form {patterns} with a known country, a quarter like 2024Q3 "
-                 f"and one of the tables {', '.join(TABLES)}",
-        fix="Rename the file to the agreed pattern and deliver it again.",
-    )])
+    raise ReadError([Problem(file=path.name, value=path.name, rule="file_name",
+                             facts={"example": example_names(country), "tables": ", ".join(TABLES)})])
+
+
+def example_names(country: str | None = None) -> str:
+    """A right name for a delivery of `country` (every country's when None), of the last quarter of
+    2024: what a message shows instead of a name template."""
+    dialects = [DIALECTS[country]] if country in DIALECTS else DIALECTS.values()
+    return ", ".join(d.file_name("2024Q4", None if d.container == "xlsx" else "personnel") for d in dialects)
 
 
 def read_delivery(path: Path | str, *, name: str | None = None, inbox_country: str | None = None,
@@ -90,13 +94,13 @@ def read_delivery(path: Path | str, *, name: str | None = None, inbox_country: s
     workbook that cannot be opened); problems of one table are kept on that table.
     """
     limits = limits or Limits()
-    delivery = parse_delivery_name(name or path)
+    delivery = parse_delivery_name(name or path, inbox_country)
     delivery = DeliveryName(Path(path), delivery.country, delivery.period, delivery.table, delivery.path.name)
     _check_name(delivery, inbox_country, now or dt.datetime.now(dt.UTC), timezone)
     size = delivery.path.stat().st_size
     if size > limits.file_bytes:
         raise limits.too_large(delivery.file, "file_too_large", f"{size // MIB:,} MB",
-                               f"a file of at most {limits.file_bytes // MIB:,} MB")
+                               max_mb=f"{limits.file_bytes // MIB:,}")
     if delivery.dialect.container == "xlsx":
         return _read_workbook(delivery, size, limits)
     return [_read_csv(delivery, limits)]
@@ -105,16 +109,11 @@ def read_delivery(path: Path | str, *, name: str | None = None, inbox_country: s
 def _check_name(name: DeliveryName, inbox_country: str | None, now: dt.datetime, timezone: str) -> None:
     file = name.file
     if inbox_country is not None and name.country != inbox_country:
-        raise ReadError([Problem(
-            file=file, value=name.country, rule="wrong_inbox",
-            expected=f"a file of {inbox_country}, whose inbox it was delivered to",
-            fix=f"Deliver this file to the {name.country} inbox, or correct the country code in its name.",
-        )])
+        raise ReadError([Problem(file=file, value=name.country, rule="wrong_inbox",
+                                 facts={"inbox": inbox_country, "country": name.country})])
     if not Period.parse(name.period).has_ended(now, timezone):
-        raise ReadError([Problem(
-            file=file, value=name.period, rule="quarter_not_ended", expected=f"a quarter that has ended ({timezone} time)",
-            fix="Check the quarter in the file name; deliver a quarter once it has ended.",
-        )])
+        raise ReadError([Problem(file=file, value=name.period, rule="quarter_not_ended",
+                                 facts={"timezone": timezone})])
 
 
 # --- containers -----------------------------------------------------------------------------
@@ -140,12 +139,8 @@ def _read_csv(name: DeliveryName, limits: Limits) -> ExtractTable:
                 previous_end = reader.line_num
         except csv.Error as e:
             too_long = "field larger than field limit" in str(e)
-            out.problems.append(Problem(
-                file=file, row=previous_end + 1, rule="cell_too_long" if too_long else "csv_quotes",
-                expected=f"cells of at most {limits.cell_chars:,} characters" if too_long else f"RFC 4180 CSV ({e})",
-                fix="Check the quotes on this line (an unclosed quote runs into the next lines) and shorten any "
-                    "very long text; export the table again from the HR system.",
-            ))
+            out.problems.append(Problem(file=file, row=previous_end + 1, rule="cell_too_long" if too_long else "csv_quotes",
+                                        facts={"max_chars": f"{limits.cell_chars:,}"}))
             return out
     return _parse_table(dialect, None, rows, out, width_checked=True, limits=limits)
 
@@ -161,33 +156,36 @@ def _field_size_limit(chars: int):
 
 
 def _decode(data: bytes, dialect: Dialect, file: str) -> str:
-    def problem(rule: str, expected: str, fix: str, row: int | None = None, value: str | None = None) -> ReadError:
-        return ReadError([Problem(file=file, row=row, value=value, expected=expected, fix=fix, rule=rule)])
+    encoding = ENCODING_NAMES.get(dialect.encoding, dialect.encoding)
+
+    def problem(rule: str, row: int | None = None, value: str | None = None) -> ReadError:
+        return ReadError([Problem(file=file, row=row, value=value, rule=rule, facts={"encoding": encoding})])
 
     if data.startswith(_ZIP_MAGIC):
-        raise problem("not_csv", "a CSV text file", "This is a ZIP/XLSX workbook, not a CSV: export the table as CSV.",
-                      value="an XLSX/ZIP archive")
+        raise problem("not_csv", value="XLSX/ZIP")
     if b"\x00" in data:
-        raise problem("not_csv", "a CSV text file", "The file holds binary data: export the table as CSV again.")
+        raise problem("not_csv", value="0x00")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         if dialect.encoding != "utf-8":
-            raise problem("wrong_encoding", f"{dialect.encoding} text", f"The file is UTF-8 (it starts with a BOM): "
-                          f"export it in {dialect.encoding} as agreed.", value="UTF-8 with BOM")
+            raise problem("wrong_encoding", value="UTF-8 (BOM)")
     if dialect.encoding != "utf-8" and not data.isascii():
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
             pass
         else:
-            raise problem("wrong_encoding", f"{dialect.encoding} text", f"The file is UTF-8: export it in {dialect.encoding} "
-                          f"(Windows Cyrillic) as agreed.", value="UTF-8 text")
+            raise problem("wrong_encoding", value="UTF-8")
     try:
         return data.decode(dialect.encoding)
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        raise problem("wrong_encoding", f"{dialect.encoding} text", f"Export the file in {dialect.encoding} as agreed.",
-                      row=line, value=f"byte 0x{data[e.start]:02X}") from None
+        raise problem("wrong_encoding", row=line, value=f"0x{data[e.start]:02X}") from None
+
+
+# The names people know the agreed encodings by (what a spreadsheet's export dialog offers).
+ENCODING_NAMES = {"utf-8": "UTF-8", "cp1251": "Windows-1251", "cp1250": "Windows-1250"}
+
 
 
 def _read_workbook(name: DeliveryName, size: int, limits: Limits) -> list[ExtractTable]:
@@ -204,10 +202,7 @@ def _read_workbook(name: DeliveryName, size: int, limits: Limits) -> list[Extrac
     except ReadError:
         raise
     except Exception as e:  # zipfile and calamine raise their own error types for every broken workbook
-        raise ReadError([Problem(
-            file=file, value=type(e).__name__, expected="an XLSX workbook", rule="not_workbook",
-            fix="The file cannot be opened as an Excel workbook: save it again as .xlsx and deliver it.",
-        )]) from None
+        raise ReadError([Problem(file=file, value=type(e).__name__, rule="not_workbook")]) from None
     by_sheet = {sheet: table for table, sheet in dialect.sheets.items()}
     by_key = {dialect.key(sheet): sheet for sheet in by_sheet}
     tables, unknown = [], []
@@ -221,18 +216,12 @@ def _read_workbook(name: DeliveryName, size: int, limits: Limits) -> list[Extrac
         cells = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         tables.append(_parse_table(dialect, sheet, list(enumerate(cells, start=1)), out, width_checked=False,
                                    limits=limits))
-    for sheet in unknown:
-        warning = Problem(file=file, sheet=sheet, severity="warning", value=sheet, rule="unknown_sheet",
-                          expected=f"one of the sheets {', '.join(dialect.sheets.values())}",
-                          fix="This sheet was ignored; rename it if it holds one of the agreed tables.")
-        for t in tables:
-            t.problems.append(warning)
+    sheets = {"sheets": ", ".join(dialect.sheets.values())}
     if not tables:
-        raise ReadError([Problem(
-            file=file, value=", ".join(workbook.sheet_names), rule="no_sheets",
-            expected=f"at least one of the sheets {', '.join(dialect.sheets.values())}",
-            fix="Name the sheets as agreed and deliver the workbook again.",
-        )])
+        raise ReadError([Problem(file=file, value=", ".join(workbook.sheet_names), rule="no_sheets", facts=sheets)])
+    for sheet in unknown:  # said once, on the workbook's first table (a report lists each problem once)
+        tables[0].problems.append(Problem(file=file, sheet=sheet, severity="warning", value=sheet,
+                                          rule="unknown_sheet", facts=sheets))
     return tables
 
 
@@ -246,20 +235,23 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
                  width_checked: bool, limits: Limits) -> ExtractTable:
     file, table = out.file, TABLES[out.table]
 
-    def problem(rule: str, expected: str, fix: str, **kw) -> Problem:
-        return Problem(file=file, sheet=sheet, expected=expected, fix=fix, rule=rule, **kw)
+    def problem(rule: str, facts: dict | None = None, **kw) -> Problem:
+        return Problem(file=file, sheet=sheet, rule=rule, facts=facts or {}, **kw)
 
     while rows and all(_is_empty(c) for c in rows[-1][1]):
         rows.pop()  # empty trailing rows are ignored
     if not rows:
-        out.problems.append(problem("empty_table", "a header row", "The table is empty: deliver it with its header row "
-                                    "(a header row alone means no events this quarter)."))
+        out.problems.append(problem("empty_table"))
         return out
     widest = max(len(cells) for _, cells in rows)
     if len(rows) - 1 > limits.rows or widest > limits.cells_per_row:
         out.problems.append(limits.shape_problem(file, sheet, len(rows) - 1, widest))
         return out
     header_row, header = rows[0]
+    if width_checked and (separator := _other_delimiter(dialect, out.table, header)):
+        out.problems.append(problem("wrong_delimiter", {"delimiter": dialect.delimiter}, row=header_row,
+                                    value=separator))
+        return out
     columns = _map_header(dialect, out.table, header, header_row, problem, out.problems)
     if out.errors:
         return out
@@ -267,17 +259,13 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
     if width_checked:
         for row_no, cells in data:
             if len(cells) != len(header):
-                out.problems.append(problem(
-                    "field_count", f"{len(header)} fields, as many as the header", "Check the delimiters and quotes on this row.",
-                    row=row_no, value=f"{len(cells)} fields"))
+                out.problems.append(problem("field_count", {"fields": len(header), "delimiter": dialect.delimiter},
+                                            row=row_no, value=len(cells)))
         if out.errors:
             return out
     for i, cell in enumerate(header):
         if _is_empty(cell) and any(i < len(cells) and not _is_empty(cells[i]) for _, cells in data):
-            out.problems.append(problem("unnamed_column", "only the agreed columns",
-                                        "This column without a header was dropped and "
-                                        "not loaded; leave it out of future deliveries.", row=header_row,
-                                        column=f"column {i + 1} (no header)", severity="warning"))
+            out.problems.append(problem("unnamed_column", row=header_row, column=f"#{i + 1}", severity="warning"))
     width = len(header)  # every CSV row was checked to have it; a sheet's rows all span its width
     transposed = list(zip(*(cells[:width] + [None] * (width - len(cells)) for _, cells in data))) or [()] * width
     frame = pd.DataFrame({col.name: pd.Series(transposed[i], dtype=object) for col, i in columns})
@@ -286,8 +274,8 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
     for col, i in columns:
         header_text = clean(str(header[i]))
         converted[col.name] = _convert(dialect, col, frame[col.name], source_rows, limits,
-                                       lambda rule, expected, fix, header_text=header_text, **kw: out.problems.append(
-                                           problem(rule, expected, fix, column=header_text, **kw)))
+                                       lambda rule, facts=None, header_text=header_text, **kw: out.problems.append(
+                                           problem(rule, facts, column=header_text, **kw)))
     if out.errors:
         return out
     result = pd.DataFrame(converted)[table.column_names]
@@ -306,19 +294,15 @@ def _map_header(dialect: Dialect, table: str, header: list, header_row: int, pro
         text = clean(str(cell))
         col = index.get(dialect.key(text))
         if col is None:
-            problems.append(problem("extra_column", "only the agreed columns", "This extra column was dropped and not loaded; "
-                                    "leave it out of future deliveries.", row=header_row, column=text,
-                                    severity="warning", value=text))
+            problems.append(problem("extra_column", row=header_row, column=text, severity="warning", value=text))
         elif col in found:
-            problems.append(problem("repeated_header", f"the header {expected_headers[col]!r} once",
-                                    "Remove the repeated column.",
-                                    row=header_row, column=text, value=text))
+            problems.append(problem("repeated_header", {"header": expected_headers[col]}, row=header_row, column=text,
+                                    value=text))
         else:
             found[col] = i
     for col, header_text in expected_headers.items():
         if col not in found:
-            problems.append(problem("missing_header", f"a column {header_text!r}", "Add the missing column (check its spelling) "
-                                    "and deliver the table again.", row=header_row, column=header_text))
+            problems.append(problem("missing_header", {"header": header_text}, row=header_row, column=header_text))
     columns = TABLES[table].columns
     return [(c, found[c.name]) for c in columns if c.name in found]
 
@@ -337,7 +321,7 @@ def _convert(dialect: Dialect, col: Column, values: pd.Series, rows: pd.Series, 
     empty = _per_unique(values, _is_empty, na=True).astype(bool)
     if not col.optional:
         for row in rows[empty]:
-            report("value_required", "a value (this column may not be empty)", "Fill in the missing value.", row=int(row))
+            report("value_required", row=int(row))
     present = ~empty
     cells = values[present]
 
@@ -346,11 +330,9 @@ def _convert(dialect: Dialect, col: Column, values: pd.Series, rows: pd.Series, 
         keys = _per_unique(cells, lambda v: index.get(dialect.key(str(v))))
         if keys.isna().any():
             rule = "rank_known" if col.kind == "rank" else "code_list"
-            what = f"a rank of {dialect.country} in ranks.csv" if col.kind == "rank" else \
-                f"one of {', '.join(dialect.labels(col.code_list))}"
+            facts = {"country": dialect.country} if col.kind == "rank" else {"values": ", ".join(dialect.labels(col.code_list))}
             for row, raw in zip(rows[present][keys.isna()], cells[keys.isna()]):
-                report(rule, what, "Use the value exactly as the code list writes it (case and spaces do not matter).",
-                       row=int(row), value=clean(str(raw)))
+                report(rule, facts, row=int(row), value=clean(str(raw)))
         return keys.reindex(values.index)
 
     if col.kind == "date":
@@ -360,21 +342,18 @@ def _convert(dialect: Dialect, col: Column, values: pd.Series, rows: pd.Series, 
         as_text = _per_unique(cells, _year_text)
         parsed = pd.to_numeric(as_text.where(as_text.str.fullmatch(r"\d{4}")), errors="coerce")
         for row, raw in zip(rows[present][parsed.isna()], cells[parsed.isna()]):
-            report("year_format", "a four-digit year", "Write the year of birth as four digits.", row=int(row), value=str(raw))
+            report("year_format", row=int(row), value=str(raw))
         return parsed.reindex(values.index).astype("Int64")
 
     texts = _per_unique(cells, _cell_text)
     present_rows = rows[present]
     for row in present_rows[texts.str.len() > limits.cell_chars]:
-        report("cell_too_long", f"a text of at most {limits.cell_chars:,} characters",
-               "Shorten the text in this cell (it is far longer than the column's values).", row=int(row))
+        report("cell_too_long", {"max_chars": f"{limits.cell_chars:,}"}, row=int(row))
     if col.kind != "person":
         # a registration number where the spec has none would reach the warehouse in clear
         shaped = _per_unique(texts, dialect.looks_like_personnel_no).astype(bool)
         for row in present_rows[shaped]:
-            report("personnel_no_elsewhere", "no registration number in this column",
-                   "Check the order of the columns and their headers: registration numbers belong in their own "
-                   "column only.", row=int(row))
+            report("personnel_no_elsewhere", row=int(row))
     if col.kind == "person":
         # The spec's normal form for pseudonymisation: trimmed, upper case, Serbian Cyrillic in Latin.
         texts = _per_unique(texts, lambda v: (serbian_latin(v) if dialect.transliterate else v).upper())
@@ -400,14 +379,48 @@ def _convert_dates(dialect: Dialect, values: pd.Series, present: pd.Series, rows
                               c if isinstance(c, dt.date) else None)
         ok = as_date.notna()
         parsed = pd.to_datetime(as_date[ok])
-        expected, fix = "an Excel date cell", "Enter the date as a date cell (not text or a number)."
-    else:
-        text = _per_unique(cells, _cell_text)
-        parsed = pd.to_datetime(text, format=dialect.date_style, errors="coerce")
-        # strptime forgives missing leading zeros; the agreed style does not.
-        sample = dt.date(2024, 1, 2).strftime(dialect.date_style)
-        ok = parsed.notna() & (text.str.len() == len(sample))
-        expected, fix = f"a date written like {sample}", "Write the date in the agreed style."
-    for row, raw in zip(rows[present][~ok], cells[~ok]):
-        report("date_format", expected, fix, row=int(row), value=_cell_text(raw) if raw is not None else "")
+        for row, raw in zip(rows[present][~ok], cells[~ok]):
+            report("excel_date", row=int(row), value=_cell_text(raw))
+        return parsed.reindex(values.index).astype("datetime64[ns]")
+    text = _per_unique(cells, _cell_text)
+    parsed = pd.to_datetime(text, format=dialect.date_style, errors="coerce")
+    # strptime forgives missing leading zeros; the agreed style does not
+    shaped = text.str.fullmatch(_date_shape(dialect.date_style)).astype(bool)
+    ok = parsed.notna() & shaped
+    facts = {"example": date_example(dialect)}
+    for row, raw, right_shape in zip(rows[present][~ok], text[~ok], shaped[~ok]):
+        # written in the agreed style, but no such day (2019-02-31): said as such, not as a format
+        report("no_such_date" if right_shape else "date_format", facts, row=int(row), value=raw)
     return parsed[ok].reindex(values.index).astype("datetime64[ns]")
+
+
+def date_example(dialect: Dialect) -> str:
+    """A date in the dialect's agreed style whose day cannot be taken for the month (25 March 2024)."""
+    return dt.date(2024, 3, 25).strftime(dialect.date_style)
+
+
+def _date_shape(style: str) -> str:
+    """A regular expression of the digits' places in a strptime style (%d.%m.%Y -> dd.dd.dddd)."""
+    widths = {"%d": 2, "%m": 2, "%Y": 4}
+    return "".join(rf"\d{{{widths[part]}}}" if part in widths else re.escape(part)
+                   for part in re.split(r"(%[dmY])", style) if part)
+
+
+_SEPARATORS = (",", ";", "\t", "|")
+
+
+def _other_delimiter(dialect: Dialect, table: str, header: list) -> str | None:
+    """The separator a CSV file was written with when it is not the agreed one: its header, split by
+    that separator, names more of the agreed columns than split by the agreed one (a header that
+    matches as it is returns None)."""
+    index = dialect.header_index(table)
+
+    def known(cells) -> int:
+        return len({index[k] for c in cells if (k := dialect.key(clean(str(c)))) in index})
+
+    as_split = known(header)
+    if as_split == len(index):
+        return None
+    line = dialect.delimiter.join("" if c is None else str(c) for c in header)
+    best = max(((known(line.split(sep)), sep) for sep in _SEPARATORS if sep != dialect.delimiter), default=(0, None))
+    return best[1] if best[0] > max(as_split, len(index) // 2) else None

@@ -109,7 +109,7 @@ def test_hostile_inbox_good_files_load_and_nothing_secret_reaches_any_output(hom
                  "MKD/MKD_2024Q3_complaints.csv : its file name does not follow the agreed pattern",
                  "XYZ: not a folder of a configured country", "stray.csv: a file outside the country folders"):
         assert f"not taken: {line}" in printed, line
-    assert "a sheet of at most 2,000,001 rows and 64 columns" in printed and "cells of at most 1,000 characters" in printed
+    assert "a table of at most 2,000,001 rows and 64 columns" in printed and "cells of at most 1,000 characters" in printed
     assert "no registration number in this column" in printed  # MNE: numbers under the unit's header
     assert "█████" in printed  # SRB: numbers under the sex header, masked where the value is shown
 
@@ -158,7 +158,7 @@ def test_limits_are_checked_before_the_file_is_read(case, tmp_path):
             text = text.replace("\n", "," * 70 + "\n", 2)
         path.write_text(text, encoding="utf-8")
         limits = Limits(rows=3) if case == "too_many_rows" else Limits(file_bytes=100) if case == "file_size" else limits
-    rule = {"far_cell": "workbook_too_large", "long_shared_string": "cell_too_long",
+    rule = {"far_cell": "sheet_too_large", "long_shared_string": "cell_too_long",
             "file_size": "file_too_large"}.get(case, case)
     try:
         tables = read_delivery(path, now=NOW, limits=limits)
@@ -179,7 +179,7 @@ def test_a_reader_that_exhausts_its_memory_or_time_is_contained(tmp_path):
     ok = read_isolated(path, name=path.name, inbox_country="SRB", now=NOW, timezone="Europe/Belgrade",
                        limits=Limits())
     assert ok[0].accepted and len(ok[0].frame) > 30_000
-    for limits, found in ((Limits(memory_bytes=16 << 20), ""), (Limits(seconds=0.001), "not finished after")):
+    for limits, found in ((Limits(memory_bytes=16 << 20), ""), (Limits(seconds=0.001), "> 0 s")):
         with pytest.raises(ReadError) as e:
             read_isolated(path, name=path.name, inbox_country="SRB", now=NOW, timezone="Europe/Belgrade", limits=limits)
         [problem] = e.value.problems
@@ -201,14 +201,14 @@ def test_files_read_in_one_child_are_each_judged_alone(tmp_path):
     assert [t.table for t in first] == ["trainings"] and [t.table for t in last] == ["complaints"]
     assert isinstance(overran, ReadError)
     [problem] = overran.problems
-    assert problem.rule == "reader_limit" and "not finished after 1 s" in problem.value and problem.file == slow.name
+    assert problem.rule == "reader_limit" and problem.value == "> 1 s" and problem.file == slow.name
 
 
 def test_echoed_values_are_printable_short_and_masked():
     from sources.errors import Problem
     from sources.redact import MASK, spreadsheet_cell
 
-    problem = Problem(file="SRB_2024Q3_personnel.csv", expected="e", fix="f", column="Pol\x1b[2J",
+    problem = Problem(file="SRB_2024Q3_personnel.csv", rule="code_list", facts={"values": "Ž, M"}, column="Pol\x1b[2J",
                       value="VS-077510 вс-170468 MO-24149\u202e\nARM-009237" + "x" * 500)
     assert "\x1b" not in problem.column and "\u202e" not in problem.value and "\n" not in problem.value
     assert problem.value.count(MASK) == 4 and len(problem.value) <= 160

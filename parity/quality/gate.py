@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from parity.config import QualityThresholds
+from parity.messages import Text, rule_placeholders
 from parity.quality import history
 from parity.quality.suites import run_suite
 from sources.dialect import Dialect, dialect_for
@@ -17,9 +18,10 @@ from sources.errors import Problem
 from sources.period import Period
 from sources.ranks import ranks_of
 from sources.reader import ExtractTable
+from sources.tables import TABLES
 
 EVENT_TABLES_OF_PERSONS = ("separations", "deployments", "trainings")
-LAGS = {1: "previous quarter", 4: "same quarter last year"}
+LAGS = (1, 4)  # the previous quarter, the same quarter a year before
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class CheckSummary:
 class Verdict:
     problems: list[Problem] = field(default_factory=list)
     checks: list[CheckSummary] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # cross-quarter checks without a quarter to compare
+    skipped: list[Text] = field(default_factory=list)  # cross-quarter checks without a quarter to compare
 
 
 def parameters(country: str, period: Period, thresholds: QualityThresholds) -> dict:
@@ -66,10 +68,10 @@ def check_table(con, table: ExtractTable, stored: pd.DataFrame, thresholds: Qual
         frame["in_snapshot"] = _in_snapshot(con, table.country, period, frame, siblings.get("personnel"), verdict)
     _collect(verdict, table, table.table, frame, params)
     if table.table == "personnel":
-        steps = _personnel_history(con, table.country, period, stored, siblings.get("separations"),
-                                   thresholds, verdict)
+        steps, facts = _personnel_history(con, table.country, period, stored, siblings.get("separations"),
+                                          thresholds, verdict)
         if len(steps):
-            _collect(verdict, table, "personnel_history", steps, params)
+            _collect(verdict, table, "personnel_history", steps, params, facts)
     return verdict
 
 
@@ -80,7 +82,7 @@ def _in_snapshot(con, country: str, period: Period, frame: pd.DataFrame, personn
     previous = history.snapshot(con, country, period.previous()) if con else None
     if current is None or previous is None:
         missing = [str(p) for p, s in ((period, current), (period.previous(), previous)) if s is None]
-        verdict.skipped.append(f"person_in_snapshot: no accepted personnel of {' and '.join(missing)}")
+        verdict.skipped.append(Text("skipped", "person_in_snapshot", {"periods": ", ".join(missing)}))
         return pd.Series(None, index=frame.index, dtype=object)
     known = set(current["person_key"]) | set(previous["person_key"])
     return frame["person_key"].isin(known).astype(object)
@@ -88,26 +90,27 @@ def _in_snapshot(con, country: str, period: Period, frame: pd.DataFrame, personn
 
 def _personnel_history(con, country: str, period: Period, personnel: pd.DataFrame,
                        separations: pd.DataFrame | None, thresholds: QualityThresholds,
-                       verdict: Verdict) -> pd.DataFrame:
-    """One row per comparison with earlier quarters; the ratio columns are checked to be <= 1."""
+                       verdict: Verdict) -> tuple[pd.DataFrame, list[dict]]:
+    """One row per comparison with earlier quarters (the ratio columns are checked to be <= 1), and
+    the facts of each row that a message shows."""
     if con is None:
-        verdict.skipped.append("personnel_history: no warehouse to compare with")
-        return pd.DataFrame()
-    rows = []
+        verdict.skipped.append(Text("skipped", "personnel_history", {}))
+        return pd.DataFrame(), []
+    rows, facts = [], []
     previous = history.snapshot(con, country, period.previous())
     seps = len(separations) if separations is not None else history.separation_count(con, country, period)
     if previous is None or seps is None:
-        verdict.skipped.append(f"snapshot_balance: no accepted personnel or separations to compare with "
-                               f"({period.previous()} personnel, {period} separations)")
+        verdict.skipped.append(Text("skipped", "snapshot_balance", {"previous_period": str(period.previous()),
+                                                                    "period": str(period)}))
     else:
         start = pd.Timestamp(period.first_day)
         intakes = int((personnel["entry_date"] >= start).sum())
         expected = len(previous) - seps + intakes
         allowed = max(thresholds.balance_tolerance * len(previous), 1.0)
         rows.append({"category": None, "lag": 1, "measure": "headcount", "found": len(personnel),
-                     "reference": expected, "balance_ratio": abs(len(personnel) - expected) / allowed,
-                     "detail": f"{len(personnel)} persons; {len(previous)} in {period.previous()} "
-                               f"- {seps} separations + {intakes} intakes = {expected}"})
+                     "reference": expected, "balance_ratio": abs(len(personnel) - expected) / allowed})
+        facts.append({"persons": len(personnel), "previous": len(previous), "previous_period": str(period.previous()),
+                      "separations": seps, "intakes": intakes, "expected_persons": expected})
     past = history.category_history(con, country, period)
     now = personnel.groupby("category").agg(headcount=("sex", "size"), women=("sex", lambda s: (s == "F").sum()))
     now = now.reset_index().assign(period=str(period))
@@ -115,11 +118,12 @@ def _personnel_history(con, country: str, period: Period, personnel: pd.DataFram
     series["share"] = series["women"] / series["headcount"]
     series["index"] = series["period"].map(lambda p: _index(Period.parse(p)))
     at = _index(period)
+    labels = dialect_for(country).codes.get("category", {})
     for category, s in series.groupby("category"):
         s = s.set_index("index")
         if at not in s.index:
             continue
-        for lag, label in LAGS.items():
+        for lag in LAGS:
             if at - lag not in s.index:
                 continue
             then, current = s.loc[at - lag], s.loc[at]
@@ -137,15 +141,15 @@ def _personnel_history(con, country: str, period: Period, personnel: pd.DataFram
                     allowed = max(floor, thresholds.step_factor * statistics.median(steps))
                 change = current[measure] - then[measure]
                 rows.append({"category": category, "lag": lag, "measure": measure, "found": current[measure],
-                             "reference": then[measure], f"{measure}_step_ratio": abs(change) / allowed,
-                             "detail": _step_detail(category, measure, current[measure], then[measure], allowed,
-                                                    period, _period_at(at - lag), label)})
+                             "reference": then[measure], f"{measure}_step_ratio": abs(change) / allowed})
+                facts.append(_step_facts(labels.get(category, [category])[0], measure, current[measure],
+                                         then[measure], allowed, period, _period_at(at - lag)))
     frame = pd.DataFrame(rows)
     for column in ("balance_ratio", "share_step_ratio", "headcount_step_ratio"):
         if column not in frame:
             frame[column] = None
     frame.insert(0, "source_row", range(len(frame)))  # the row of this derived table, for GX's index
-    return frame
+    return frame, facts
 
 
 def _index(p: Period) -> int:
@@ -156,17 +160,18 @@ def _period_at(index: int) -> Period:
     return Period(index // 4, index % 4 + 1)
 
 
-def _step_detail(category, measure, now, then, allowed, period, then_period, label) -> str:
+def _step_facts(category: str, measure: str, now, then, allowed, period: Period, then_period: Period) -> dict:
     if measure == "share":
-        return (f"{category}: women {then:.1%} in {then_period} ({label}), {now:.1%} in {period}; "
-                f"plausible step up to {allowed * 100:.1f} points")
-    return (f"{category}: {int(then)} persons in {then_period} ({label}), {int(now)} in {period}; "
-            f"plausible step up to {allowed:.0f}")
+        return {"category": category, "then": f"{then:.1%}", "then_period": str(then_period), "now": f"{now:.1%}",
+                "period": str(period), "allowed": f"{allowed * 100:.1f}"}
+    return {"category": category, "then": int(then), "then_period": str(then_period), "now": int(now),
+            "period": str(period), "allowed": f"{allowed:.0f}"}
 
 
 # --- results -> problems ----------------------------------------------------------------------
 
-def _collect(verdict: Verdict, table: ExtractTable, suite: str, frame: pd.DataFrame, params: dict) -> None:
+def _collect(verdict: Verdict, table: ExtractTable, suite: str, frame: pd.DataFrame, params: dict,
+             row_facts: list[dict] | None = None) -> None:
     dialect = dialect_for(table.country)
     for result in run_suite(suite, frame, params):
         config = result.expectation_config
@@ -174,34 +179,41 @@ def _collect(verdict: Verdict, table: ExtractTable, suite: str, frame: pd.DataFr
             raise RuntimeError(f"suite {suite}: {config.type} could not run: "
                                f"{result.exception_info.get('exception_message')}")
         severity = "error" if str(config.severity.value) == "critical" else "warning"
-        kwargs = config.kwargs
+        kwargs, rule = config.kwargs, config.meta["rule"]
         column = kwargs.get("column") or kwargs.get("column_A")
         if column == "category" and kwargs.get("column_B") == "rank_category":
             column = "rank"
         indices = result.result.get("unexpected_index_list") or []
-        verdict.checks.append(CheckSummary(suite, config.meta["rule"], column, severity, bool(result.success),
+        verdict.checks.append(CheckSummary(suite, rule, column, severity, bool(result.success),
                                            int(result.result.get("unexpected_count") or (0 if result.success else 1))))
         if result.success:
             continue
-        text = {k: _format(v) for k, v in {**params, **kwargs}.items()}
-        expected = config.meta["expected"].format(**text)
-        fix = config.meta["fix"].format(**text)
-        common = dict(file=table.file, sheet=table.sheet, expected=expected, fix=fix, severity=severity,
-                      rule=config.meta["rule"])
+        facts = _facts(rule, dialect, table.table, column, {**params, **kwargs})
+        common = dict(file=table.file, sheet=table.sheet, severity=severity, rule=rule)
         if suite == "personnel_history":
             for item in indices:
                 row = frame.iloc[int(item["source_row"])]
-                verdict.problems.append(Problem(value=_history_value(dialect, row), **common))
+                verdict.problems.append(Problem(facts={**facts, **row_facts[int(row["source_row"])]}, **common))
             continue
         header = _header(dialect, table.table, column)
         if "rank_category" in kwargs.values():  # show the rank as written, not the category it implies
             rank_at = dict(zip(frame["source_row"], frame["rank"]))
             indices = [{**item, "rank_category": rank_at[item["source_row"]]} for item in indices]
         if not indices:  # a table-level expectation (row count)
-            verdict.problems.append(Problem(column=header, **common))
+            verdict.problems.append(Problem(column=header, facts=facts, **common))
         for item in indices:
-            verdict.problems.append(Problem(row=int(item["source_row"]), column=header,
+            verdict.problems.append(Problem(row=int(item["source_row"]), column=header, facts=facts,
                                             value=_shown(dialect, item, kwargs), **common))
+
+
+def _facts(rule: str, dialect: Dialect, table: str, column: str | None, values: dict) -> dict[str, str]:
+    """What the rule's texts name, from the suite's parameters and the expectation's arguments; a
+    code list's values as the MoD writes them, not as the warehouse codes them."""
+    values = dict(values, country=dialect.country)
+    if rule == "code_list" and column:
+        code_list = next(c.code_list for c in TABLES[table].columns if c.name == column)
+        values["values"] = ", ".join(dialect.labels(code_list))
+    return {name: _format(values[name]) for name in rule_placeholders(rule) if name in values}
 
 
 def _header(dialect: Dialect, table: str, column: str | None) -> str | None:
@@ -234,13 +246,6 @@ def _label(dialect: Dialect, column: str, value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _history_value(dialect: Dialect, row: pd.Series) -> str:
-    detail = row["detail"]
-    if row["category"]:
-        detail = detail.replace(row["category"], _label(dialect, "category", row["category"]), 1)
-    return detail
 
 
 def _format(value) -> str:

@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from parity.messages import label, rule_sentence
+from parity.messages import Text, label
 from sources.errors import Problem
 from sources.redact import spreadsheet_cell
 
@@ -36,12 +36,13 @@ class SubmissionVersion:
     received_at: dt.datetime
     timezone: str
     tables: list[TableResult]
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[Text] = field(default_factory=list)
     delivery_id: int | None = None
 
     @property
     def problems(self) -> list[Problem]:
-        return [p for t in self.tables for p in t.problems]
+        """Each problem once (a workbook's unknown sheet concerns all its tables, and is said once)."""
+        return list(dict.fromkeys(p for t in self.tables for p in t.problems))
 
     @property
     def outcome(self) -> str:
@@ -74,13 +75,11 @@ def _status(lang: str, table: TableResult) -> str:
 
 
 def problem_fields(lang: str, p: Problem) -> dict[str, str]:
-    explained = rule_sentence(lang, p.rule)
+    found = p.value if p.value is not None else p.text(lang, "found")
     return {
         "severity": label(lang, p.severity), "file": p.file, "sheet": p.sheet or "",
         "row": "" if p.row is None else str(p.row), "column": p.column or "",
-        "found": p.value if p.value is not None else "",
-        "expected": p.expected if explained is None else explained,
-        "fix": p.fix if explained is None else "",
+        "found": found or "", "expected": p.text(lang, "expected"), "fix": p.text(lang, "fix"),
     }
 
 
@@ -132,7 +131,7 @@ def _text_one(version: SubmissionVersion, lang: str, name, limit, attachment) ->
         if len(shown) < len(problems):
             out.append(label(lang, "more_problems", count=len(problems) - len(shown), attachment=attachment or ""))
     if version.skipped:
-        out += ["", label(lang, "checks_skipped") + ":"] + [f"  - {s}" for s in version.skipped]
+        out += ["", label(lang, "checks_skipped") + ":"] + [f"  - {s.render(lang)}" for s in version.skipped]
     return "\n".join(out)
 
 
@@ -184,7 +183,8 @@ def render_html(version: SubmissionVersion, lang: str) -> str:
                         if any(p.severity == kind for p in problems))
         problem_table = (f"{intro}<table><thead><tr>" + "".join(f"<th>{L(k)}</th>" for k in CSV_FIELDS)
                          + f"</tr></thead><tbody>{problem_rows}</tbody></table>") if problems else f"<p>{L('no_problems')}</p>"
-        skipped = ("<h2>" + L("checks_skipped") + "</h2><ul>" + "".join(f"<li>{e(s)}</li>" for s in version.skipped)
+        skipped = ("<h2>" + L("checks_skipped") + "</h2><ul>" + "".join(f"<li>{e(s.render(language))}</li>"
+                                                                         for s in version.skipped)
                    + "</ul>") if version.skipped else ""
         sections.append(
             f'<section lang="{language}"><h1>{L("title", country=version.country, period=version.period)}</h1>'

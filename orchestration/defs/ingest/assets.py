@@ -68,7 +68,7 @@ def check_result(table: str, outcomes: list[TableOutcome]) -> dg.AssetCheckResul
         "status": ", ".join(o.status for o in outcomes), "errors": len(errors), "warnings": len(warnings),
         "expectations_evaluated": sum(len(o.checks) for o in outcomes),
         "failed_expectations": dg.MetadataValue.json(dict(failed)),
-        "skipped": dg.MetadataValue.json(sorted({s for o in outcomes for s in o.skipped})),
+        "skipped": dg.MetadataValue.json([s.render("en") for s in sorted({s for o in outcomes for s in o.skipped})]),
         "problems": dg.MetadataValue.md("\n".join(f"- {p.message()}" for p in (errors + warnings)[:50]) or "none"),
     }
     severity = dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN
