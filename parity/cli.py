@@ -49,9 +49,8 @@ def load_status(report) -> int:
 
 
 def cmd_check(args) -> int:
-    from parity.check import check_files
-    from parity.quality.report import render_html, render_text
-    from sources.dialect import DIALECTS
+    from parity.check import check_files, language_of
+    from parity.quality.report import render_html, render_text, verdict_line
 
     settings = Settings.from_env()
     if args.home:
@@ -59,17 +58,18 @@ def cmd_check(args) -> int:
     config = settings.config()
     versions = check_files([Path(f) for f in args.files], country=args.country, period=args.period,
                            settings=settings, with_warehouse=bool(args.home), config=config)
+    first = args.lang or (language_of(versions[0].country, config) if versions else "en")
+    print(verdict_line(versions, first) + "\n")  # the first line: send or not, in their language and English
     for version in versions:
-        lang = args.lang or (config.focal_points[version.country].language if version.country in config.focal_points
-                             else DIALECTS[version.country].language if version.country in DIALECTS else "en")
-        print(render_text(version, lang))
+        lang = args.lang or language_of(version.country, config)
+        print(render_text(version, lang, check=True))
         if args.html:
-            out = Path(args.html) / f"{version.country}_{version.period}_check.html"
+            out = Path(args.html) / f"{version.country}_{version.period or 'files'}_check.html"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(render_html(version, lang), encoding="utf-8")
             print(f"\nreport: {out}")
-    rejected = any(t.status == "rejected" for v in versions for t in v.tables)
-    return 1 if rejected else 0
+    errors = any(p.severity == "error" for v in versions for p in v.problems)
+    return 1 if errors else 0
 
 
 def cmd_init_key(args) -> int:

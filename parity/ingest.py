@@ -23,7 +23,9 @@ from parity.faults import fault_point
 from parity.isolation import ReadRequest, read_each_isolated
 from parity.private import private_dir
 from parity.pseudonym import check_key, load_key, pseudonymise_table, record_key
-from parity.quality.gate import CheckSummary, check_table
+from parity.quality import history
+from parity.quality.gate import CROSS_TABLE_RULES, CheckSummary, check_table, compared_with
+from parity.quality.report import Recheck, TableResult
 from parity.submissions import record_versions
 from sources import DIALECTS, Problem, ReadError, parse_delivery_name
 from sources.errors import HasProblems
@@ -226,13 +228,17 @@ def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.da
             record_key(con, key, now)
             rejected, tables = _receive_files(con, settings, country, files, now)
             outcomes += rejected
-            # personnel first: the events of the same delivery are compared with it
-            tables.sort(key=lambda ft: ft[1].table != "personnel")
-            accepted_now: dict[str, dict[str, pd.DataFrame]] = {}
+            # quarter by quarter (a later quarter is compared with the earlier one loaded before it); the
+            # tables of one quarter are compared with each other as read, in no particular order
+            tables.sort(key=lambda ft: ft[1].period)
+            frames = {id(t): pseudonymise_table(country, t.frame, key) for _, t in tables if t.frame is not None}
+            delivered = siblings_of([t for _, t in tables], frames)
+            note_awaited_personnel(con, [t for _, t in tables])
             for file_id, table in tables:
-                outcomes.append(_load_table(con, country, file_id, table, key, now, config,
-                                            accepted_now.setdefault(table.period, {})))
-            record_versions(con, settings, config, country, outcomes, now)
+                outcomes.append(_load_table(con, country, file_id, table, frames.get(id(table)), now, config,
+                                            delivered.get(table.period, {})))
+            rechecks = recheck_dependants(con, country, outcomes, config)
+            record_versions(con, settings, config, country, outcomes, now, rechecks)
             if country in config.focal_points:
                 record_timeliness(con, config, now, [country])
             fault_point("write")
@@ -291,14 +297,65 @@ def _receive_files(con, settings: Settings, country: str, files: list[Path], now
     return rejected, tables
 
 
-def _load_table(con, country: str, file_id: int, table: ExtractTable, key: bytes, now: dt.datetime,
-                config: Config, accepted_now: dict[str, pd.DataFrame]) -> TableOutcome:
+def siblings_of(tables: list[ExtractTable], frames: dict[int, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+    """Per quarter, the pseudonymised frames of the delivery's tables that were read without an error:
+    what its other tables are compared with (whatever order they were delivered or listed in)."""
+    out: dict[str, dict[str, pd.DataFrame]] = {}
+    for table in tables:
+        if table.accepted:
+            out.setdefault(table.period, {})[table.table] = frames[id(table)]
+    return out
+
+
+def note_awaited_personnel(con, tables: list[ExtractTable]) -> None:
+    """A quarter delivered without its personnel table, whose personnel was never accepted, is taken as
+    the spec allows, with a notice (on its first table) that it counts as received once its personnel is."""
+    for period in sorted({t.period for t in tables}):
+        mine = [t for t in tables if t.period == period]
+        if any(t.table == "personnel" for t in mine) or (con is not None and history.reported(
+                con, mine[0].country, Period.parse(period), "personnel")):
+            continue
+        mine[0].problems.append(Problem(file=mine[0].file, rule="personnel_awaited", severity="warning",
+                                        facts={"period": period}))
+
+
+def recheck_dependants(con, country: str, outcomes: list[TableOutcome], config: Config) -> list[tuple[str, Recheck]]:
+    """For each table accepted now, the stored tables whose cross-table checks read it (events that
+    came before their personnel, a personnel table whose separations were corrected), checked again
+    on their stored rows; only what is not part of this delivery. Each with the quarter of the table it
+    was compared with: its report tells the result."""
+    delivered = {(o.period, o.table) for o in outcomes}
+    rechecks = []
+    for arrived in (o for o in outcomes if o.status == "accepted"):
+        for period, table in compared_with(arrived.table, Period.parse(arrived.period)):
+            if (str(period), table) in delivered:
+                continue
+            delivered.add((str(period), table))  # checked again once, against the first table that needs it
+            stored = con.execute(
+                """SELECT c.version, c.received_at, c.sheet, f.file_name FROM meta.current_tables c
+                   JOIN meta.received_files f USING (file_id) WHERE c.country_code = ? AND c.period = ? AND c.table_name = ?""",
+                [country, str(period), table]).fetchone()
+            if stored is None:
+                continue
+            version, received_at, sheet, file_name = stored
+            frame = con.execute(f"SELECT * EXCLUDE (country_code, period, submission_table_id) FROM raw.{table} "
+                                "WHERE country_code = ? AND period = ? ORDER BY source_row", [country, str(period)]).df()
+            read = ExtractTable(country, str(period), table, file_name, sheet, None)
+            verdict = check_table(con, read, frame, config.quality)
+            rechecks.append((arrived.period, Recheck(
+                file_name, table, version, received_at, [p for p in verdict.problems if p.rule in CROSS_TABLE_RULES],
+                [s for s in verdict.skipped if s.key in CROSS_TABLE_RULES],
+                TableResult(arrived.file, arrived.table, arrived.sheet, arrived.status, arrived.version, arrived.rows, []))))
+    return rechecks
+
+
+def _load_table(con, country: str, file_id: int, table: ExtractTable, frame: pd.DataFrame | None, now: dt.datetime,
+                config: Config, siblings: dict[str, pd.DataFrame]) -> TableOutcome:
     outcome = TableOutcome(country, table.period, table.table, table.file, table.sheet, "rejected",
                            problems=list(table.problems))
-    frame = None
-    if table.accepted:
-        frame = pseudonymise_table(country, table.frame, key)
-        verdict = check_table(con, table, frame, config.quality, accepted_now)
+    if frame is not None:  # read whole, perhaps with cells in error: every suite runs, the problems are told at once
+        others = {name: f for name, f in siblings.items() if name != table.table}
+        verdict = check_table(con, table, frame, config.quality, others)
         outcome.problems += verdict.problems
         outcome.checks, outcome.skipped = verdict.checks, verdict.skipped
     common = dict(file_id=file_id, country=country, period=table.period, table=table.table, sheet=table.sheet,
@@ -321,6 +378,5 @@ def _load_table(con, country: str, file_id: int, table: ExtractTable, key: bytes
         table_id = warehouse.register_table(con, content_hash=digest, rows=len(frame), status="accepted",
                                             version=outcome.version, message=None, **common)
         warehouse.replace_partition(con, table.table, country, table.period, table_id, frame)
-    accepted_now[table.table] = frame
     log.info("%s", outcome.summary())
     return outcome

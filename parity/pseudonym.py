@@ -91,7 +91,9 @@ def create_key_file(settings: Settings) -> bool:
 
 def pseudonymise(country: str, numbers: pd.Series, key: bytes) -> pd.Series:
     prefix = f"{country}:".encode()
-    return numbers.map(lambda n: hmac.digest(key, prefix + n.encode("utf-8"), hashlib.sha256).hex())
+    # an empty cell stays empty: a table with one is rejected, but is still checked in full first
+    return numbers.map(lambda n: hmac.digest(key, prefix + n.encode("utf-8"), hashlib.sha256).hex()
+                       if isinstance(n, str) else None)
 
 
 def pseudonymise_table(country: str, frame: pd.DataFrame, key: bytes) -> pd.DataFrame:

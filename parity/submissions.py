@@ -8,13 +8,14 @@ from parity.alerts.compose import delivery_message, recipient_of
 from parity.alerts.outbox import enqueue
 from parity.config import Config, Settings
 from parity.private import write_private
-from parity.quality.report import SubmissionVersion, TableResult, render_html
+from parity.quality.report import Recheck, SubmissionVersion, TableResult, render_html
 
 
 def record_versions(con, settings: Settings, config: Config, country: str, outcomes: list,
-                    now: dt.datetime) -> list[SubmissionVersion]:
-    """A version per quarter among `outcomes` (TableOutcome); a quarter whose tables were all
-    identical to what was accepted before is no new version: nobody hears the same thing twice."""
+                    now: dt.datetime, rechecks: list[tuple[str, Recheck]] = ()) -> list[SubmissionVersion]:
+    """A version per quarter among `outcomes` (TableOutcome), with the tables accepted earlier that were
+    checked again against it (`rechecks`, by quarter); a quarter whose tables were all identical to what
+    was accepted before is no new version: nobody hears the same thing twice."""
     versions = []
     focal_point = config.focal_points.get(country)
     timezone = focal_point.timezone if focal_point else settings.timezone
@@ -26,7 +27,8 @@ def record_versions(con, settings: Settings, config: Config, country: str, outco
         version = SubmissionVersion(
             country=country, period=period, received_at=now, timezone=timezone,
             tables=[TableResult(o.file, o.table, o.sheet, o.status, o.version, o.rows, o.problems) for o in group],
-            skipped=sorted({s for o in group for s in o.skipped}))
+            skipped=sorted({s for o in group for s in o.skipped}),
+            rechecks=[r for q, r in rechecks if q == period])
         counts = {s: sum(o.status == s for o in group) for s in ("accepted", "unchanged", "rejected")}
         problems = version.problems
         version.delivery_id = con.execute(

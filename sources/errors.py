@@ -5,8 +5,8 @@ format, a limit, a quarter) as named values. What it says, in every language par
 the translation catalogue (parity/messages/catalogue.toml: `rules."<rule>.expected"`, `"<rule>.fix"`
 and, for derived values, `"<rule>.found"`), so that no language is told less than another.
 """
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from sources.redact import shown
 

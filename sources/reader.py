@@ -276,8 +276,8 @@ def _parse_table(dialect: Dialect, sheet: str | None, rows: list[tuple[int, list
         converted[col.name] = _convert(dialect, col, frame[col.name], source_rows, limits,
                                        lambda rule, facts=None, header_text=header_text, **kw: out.problems.append(
                                            problem(rule, facts, column=header_text, **kw)))
-    if out.errors:
-        return out
+    # kept with its cells' errors (a cell that did not convert is empty): the suites check the rest of
+    # the table too, so that every problem of a file is told at once; a table with errors is never stored
     result = pd.DataFrame(converted)[table.column_names]
     result.insert(0, "source_row", source_rows)
     out.frame = result

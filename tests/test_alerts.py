@@ -138,7 +138,7 @@ def test_problems_reach_the_focal_point_with_row_column_and_no_registration_numb
     assert "није прихваћено" in message["Subject"] and "not accepted" in message["Subject"]
     body = _body(message)
     assert "Ред 3" in body and "Колона Евиденцијски број" in body and "row" not in body.split("-" * 72)[0]
-    assert "Row 3" in body and "Евиденцијски број из овог реда појављује се и у другим редовима" in body
+    assert "Row 3" in body and "Евиденцијски број из овог реда налази се и у другим редовима" in body
     everything = message.as_string() + "".join(_attachments(message).values())
     assert not [n for n in registration_numbers() if n in everything]
 

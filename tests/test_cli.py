@@ -99,7 +99,9 @@ def test_check_passes_every_sample_delivery(country, period, capsys):
     files = [str(f) for f in sample_files(country, period)]
     assert main(["check", *files, "--country", country, "--period", period]) == 0
     out = capsys.readouterr().out
-    assert "What was received" in out and "No problems were found." in out
+    # the first line says whether to send, in the focal point's language and in English
+    assert out.splitlines()[0].endswith(" / Ready to send – no problems found")
+    assert "Files checked" in out and "No problems were found." in out and "we received" not in out
 
 
 def test_check_names_row_and_column_of_a_broken_file_and_exits_1(tmp_path, capsys):
@@ -111,6 +113,7 @@ def test_check_names_row_and_column_of_a_broken_file_and_exits_1(tmp_path, capsy
                       encoding="utf-8")
     assert main(["check", str(broken), "--lang", "cnr", "--html", str(tmp_path / "out")]) == 1
     out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Ne šaljite još – grešaka za ispravku: 1 / Do not send yet – errors to correct: 1"
     assert "Red 6, Kolona Godina rođenja; Pronađeno: 1934" in out
     assert "Row 6, Column Godina rođenja; Found: 1934" in out
     assert (tmp_path / "out" / "MNE_2024Q4_check.html").exists()
@@ -130,4 +133,4 @@ def test_check_with_a_warehouse_runs_the_cross_quarter_checks(home, tmp_path, ca
     assert "[warning] File MNE_2024Q4_trainings.csv, Row 2, Column Evidencijski broj" in out
     assert "VCG-99999" not in out
     assert main(["check", str(trainings), "--lang", "en"]) == 0
-    assert "person_in_snapshot: no accepted personnel of 2024Q4 and 2024Q3" in capsys.readouterr().out
+    assert "no accepted personnel table of 2024Q4, 2024Q3 yet" in capsys.readouterr().out

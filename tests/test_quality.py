@@ -241,8 +241,11 @@ def test_cross_quarter_checks_are_skipped_without_the_quarter_to_compare(home):
     """Events of 2024Q3 alone: no snapshot of 2024Q3 or 2024Q2 exists, so nothing is compared."""
     files = deliver(home, _sample("2024Q3", "trainings"), _sample("2024Q3", "separations"))
     outcomes = ingest_files(home, "MNE", files, now=NOW)
-    assert all(o.status == "accepted" and not o.problems for o in outcomes)
+    assert all(o.status == "accepted" and not o.errors for o in outcomes)
     assert all(any(s.key == "person_in_snapshot" for s in o.skipped) for o in outcomes)
+    # the quarter counts as received once its personnel is: said once, with the facts
+    [awaited] = [p for o in outcomes for p in o.warnings]
+    assert awaited.rule == "personnel_awaited" and "2024Q3" in awaited.expected
 
 
 def test_snapshot_that_does_not_follow_from_the_previous_one_is_a_warning(accepted, tmp_path):
@@ -317,7 +320,8 @@ def test_every_rule_has_its_texts_in_the_catalogue():
     project = Path(__file__).parent.parent
     code = "".join(p.read_text(encoding="utf-8") for p in [*(project / "sources").glob("*.py"),
                                                             *(project / "parity" / "quality").glob("*.py"),
-                                                            project / "parity" / "check.py", project / "parity" / "isolation.py"])
+                                                            project / "parity" / "check.py", project / "parity" / "ingest.py",
+                                                            project / "parity" / "isolation.py"])
     rules = set(re.findall(r'rule="(\w+)"', code)) | set(re.findall(r'(?:problem|report)\(\s*"(\w+)"', code))
     rules |= set(re.findall(r'too_large\([^,]+,\s*"(\w+)"', code))  # the limits' rules
     rules |= {"rank_known", "code_list", "too_many_columns", "csv_quotes", "no_such_date", "date_format"}  # by kind, limit, error

@@ -10,10 +10,10 @@ A text missing in a language is a bug (tests/test_messages.py), never a fallback
 """
 import string
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Mapping
 
 CATALOGUE = Path(__file__).resolve().parent / "catalogue.toml"
 LANGUAGES = {"en": "English", "bs": "Bosanski", "cnr": "Crnogorski", "mk": "Македонски", "sr": "Српски"}

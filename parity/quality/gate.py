@@ -56,8 +56,9 @@ def parameters(country: str, period: Period, thresholds: QualityThresholds) -> d
 def check_table(con, table: ExtractTable, stored: pd.DataFrame, thresholds: QualityThresholds,
                 siblings: dict[str, pd.DataFrame] | None = None) -> Verdict:
     """Run `table`'s suites on `stored` (its pseudonymised frame). `con` is the warehouse, or None
-    to check what the file alone can show; `siblings` are tables of the same delivery already
-    through the gate (a delivery's personnel is compared with before its events)."""
+    to check what the file alone can show; `siblings` are the other tables of the same delivery and
+    quarter that were read whole, whatever order they come in (a delivery's events are compared with
+    its personnel, its personnel with its separations, before the warehouse's)."""
     period, siblings = Period.parse(table.period), siblings or {}
     params = parameters(table.country, period, thresholds)
     frame, verdict = stored.copy(), Verdict()
@@ -72,7 +73,25 @@ def check_table(con, table: ExtractTable, stored: pd.DataFrame, thresholds: Qual
                                           thresholds, verdict)
         if len(steps):
             _collect(verdict, table, "personnel_history", steps, params, facts)
+    # a cell the reader could not convert is empty here: its problem is the reader's, told once
+    dialect = dialect_for(table.country)  # the file's header may be the dialect's other script (SRB)
+    told = {(p.row, dialect.key(p.column or "")) for p in table.errors if p.row is not None}
+    verdict.problems = [p for p in verdict.problems if (p.row, dialect.key(p.column or "")) not in told]
     return verdict
+
+
+# The checks of one table against another (a delivery's personnel and its events): run again on the
+# stored table when the table it is compared with arrives (parity/ingest.py, recheck_dependants).
+CROSS_TABLE_RULES = ("person_in_snapshot", "snapshot_balance")
+
+
+def compared_with(table: str, period: Period) -> list[tuple[Period, str]]:
+    """The (quarter, table)s whose cross-table checks read `table` of `period`."""
+    if table == "personnel":  # the events of this quarter and the next; the next quarter's balance
+        return [(q, t) for q in (period, period.next()) for t in EVENT_TABLES_OF_PERSONS] + [(period.next(), table)]
+    if table == "separations":  # the balance of this quarter's personnel
+        return [(period, "personnel")]
+    return []
 
 
 def _in_snapshot(con, country: str, period: Period, frame: pd.DataFrame, personnel: pd.DataFrame | None,

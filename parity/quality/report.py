@@ -29,6 +29,19 @@ class TableResult:
 
 
 @dataclass
+class Recheck:
+    """A table accepted earlier, checked again against a table of this version that it is compared with
+    (events that came before their personnel; a personnel table whose separations were corrected)."""
+    file: str
+    table: str
+    version: int
+    received_at: dt.datetime
+    problems: list[Problem]
+    skipped: list[Text]
+    against: TableResult  # the table of this version it was compared with
+
+
+@dataclass
 class SubmissionVersion:
     """The files of one (country, quarter) received together, and what the gate made of them."""
     country: str
@@ -38,6 +51,7 @@ class SubmissionVersion:
     tables: list[TableResult]
     skipped: list[Text] = field(default_factory=list)
     delivery_id: int | None = None
+    rechecks: list[Recheck] = field(default_factory=list)
 
     @property
     def problems(self) -> list[Problem]:
@@ -85,28 +99,72 @@ def problem_fields(lang: str, p: Problem) -> dict[str, str]:
 
 # --- text ----------------------------------------------------------------------------------------
 
+CHECK_COMMAND = "`parity check`"  # named in the messages' next step (a fact: the same in every language)
+
+
+def verdict_line(versions: list[SubmissionVersion], lang: str) -> str:
+    """The first line of a check: ready to send, or not with the count of errors; in `lang` and English."""
+    problems = [p for v in versions for p in v.problems]
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    key = "verdict_do_not_send" if errors else "verdict_ready_warnings" if warnings else "verdict_ready"
+    return " / ".join(dict.fromkeys(label(language, key, errors=errors, warnings=warnings)
+                                    for language in languages(lang)))
+
+
 def render_text(version: SubmissionVersion, lang: str, name: str | None = None, limit: int | None = None,
-                attachment: str | None = None) -> str:
+                attachment: str | None = None, check: bool = False) -> str:
+    """The report in `lang`, then in English. `check`: of `parity check` (files not sent yet), not the
+    receipt of a delivery."""
     parts = []
     for i, language in enumerate(languages(lang)):
         if i:
             parts.append("\n" + "-" * 72 + "\n")
-        parts.append(_text_one(version, language, name, limit, attachment))
+        parts.append(_text_one(version, language, name, limit, attachment, check))
         if i == 0 and lang != "en":
             parts.append("\n" + label(lang, "english_below"))
     return "\n".join(parts)
 
 
-def _text_one(version: SubmissionVersion, lang: str, name, limit, attachment) -> str:
-    out = [label(lang, "title", country=version.country, period=version.period), ""]
+def table_name(lang: str, table: TableResult | str) -> str:
+    return label(lang, f"table_{table if isinstance(table, str) else table.table}")
+
+
+def _problem_lines(lang: str, problems: list[Problem]) -> list[str]:
+    lines = []
+    for p in problems:
+        f = problem_fields(lang, p)
+        where = ", ".join(f"{label(lang, k)} {f[k]}" for k in ("file", "sheet", "row", "column") if f[k])
+        line = f"  [{f['severity']}] {where}"
+        if f["found"]:
+            line += f"; {label(lang, 'found')}: {f['found']}"
+        line += f"\n      {label(lang, 'expected')}: {f['expected']}\n      {label(lang, 'fix')}: {f['fix']}"
+        lines.append(line)
+    return lines
+
+
+def next_step(version: SubmissionVersion, lang: str) -> str:
+    key = {"rejected": "next_step_resend", "partly": "next_step_resend", "warnings": "next_step_warnings"}.get(
+        version.outcome, "next_step_none")
+    return label(lang, key, command=CHECK_COMMAND, country=version.country)
+
+
+def _text_one(version: SubmissionVersion, lang: str, name, limit, attachment, check) -> str:
+    title = "check_title" if check else "title"
+    out = [label(lang, title, country=version.country, period=version.period).rstrip(), ""]
     if name:
         out += [label(lang, "greeting", name=name), ""]
-    out += [label(lang, "received_intro", period=version.period, received_at=version.local_time(),
-                  timezone=version.timezone), "", label(lang, "received") + ":"]
+    if check:
+        out += [label(lang, "check_intro", checked_at=version.local_time(), timezone=version.timezone), "",
+                label(lang, "checked") + ":"]
+    else:
+        out += [label(lang, "received_intro", period=version.period, received_at=version.local_time(),
+                      timezone=version.timezone), "", label(lang, "received") + ":"]
     for t in version.tables:
-        where = t.table + (f" ({label(lang, 'sheet')} {t.sheet})" if t.sheet else "")
+        where = table_name(lang, t) + (f" ({label(lang, 'sheet')} {t.sheet})" if t.sheet else "")
         rows = f", {label(lang, 'rows')}: {t.rows}" if t.rows is not None else ""
-        out.append(f"  - {t.file}: {where} – {_status(lang, t)}{rows}")
+        status = label(lang, f"check_{t.status}") if check else _status(lang, t)
+        out.append(f"  - {t.file}: {where} – {status}{rows}")
     problems = _sorted_problems(version)
     out.append("")
     if not problems:
@@ -118,21 +176,27 @@ def _text_one(version: SubmissionVersion, lang: str, name, limit, attachment) ->
         if any(p.severity == "warning" for p in problems):
             out.append(label(lang, "warnings_intro"))
         shown = problems if limit is None else problems[:limit]
-        for p in shown:
-            f = problem_fields(lang, p)
-            where = ", ".join(f"{label(lang, k)} {f[k]}" for k in ("file", "sheet", "row", "column") if f[k])
-            line = f"  [{f['severity']}] {where}"
-            if f["found"]:
-                line += f"; {label(lang, 'found')}: {f['found']}"
-            line += f"\n      {label(lang, 'expected')}: {f['expected']}"
-            if f["fix"]:
-                line += f"\n      {label(lang, 'fix')}: {f['fix']}"
-            out.append(line)
+        out += _problem_lines(lang, shown)
         if len(shown) < len(problems):
             out.append(label(lang, "more_problems", count=len(problems) - len(shown), attachment=attachment or ""))
     if version.skipped:
         out += ["", label(lang, "checks_skipped") + ":"] + [f"  - {s.render(lang)}" for s in version.skipped]
+    if version.rechecks:
+        out += ["", label(lang, "rechecked") + ":"]
+        for r in version.rechecks:
+            out.append("  - " + _recheck_intro(lang, r, version.timezone) + ": "
+                       + ("" if r.problems else label(lang, "recheck_clean")))
+            out += _problem_lines(lang, r.problems) + [f"      {s.render(lang)}" for s in r.skipped]
+    if check:
+        errors = any(p.severity == "error" for p in problems)
+        out += ["", label(lang, "check_next_errors" if errors else "check_next_ready", country=version.country)]
     return "\n".join(out)
+
+
+def _recheck_intro(lang: str, r: Recheck, timezone: str) -> str:
+    received = r.received_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    return label(lang, "recheck_intro", file=r.file, table=table_name(lang, r.table), version=r.version,
+                 received_at=received, against=r.against.file, against_version=r.against.version)
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -165,34 +229,43 @@ text-align:left;vertical-align:top;font-size:.9rem}th{background:#eef3f8}.error{
 """
 
 
+def _problem_table(lang: str, problems: list[Problem]) -> str:
+    e = html.escape
+    rows = "".join("<tr>" + "".join(f'<td class="{p.severity}">{e(v)}</td>' if k == "severity" else f"<td>{e(v)}</td>"
+                                    for k, v in problem_fields(lang, p).items()) + "</tr>" for p in problems)
+    return ("<table><thead><tr>" + "".join(f"<th>{e(label(lang, k))}</th>" for k in CSV_FIELDS)
+            + f"</tr></thead><tbody>{rows}</tbody></table>")
+
+
 def render_html(version: SubmissionVersion, lang: str) -> str:
     e = html.escape
     sections = []
     for language in languages(lang):
         L = lambda key, language=language, **kw: e(label(language, key, **kw))  # noqa: E731 - a shorthand used here
         rows = "".join(
-            f"<tr><td>{e(t.file)}</td><td>{e(t.table)}</td><td>{e(t.sheet or '')}</td>"
+            f"<tr><td>{e(t.file)}</td><td>{e(table_name(language, t))}</td><td>{e(t.sheet or '')}</td>"
             f"<td>{e(_status(language, t))}</td><td>{'' if t.rows is None else t.rows}</td></tr>"
             for t in version.tables)
         problems = _sorted_problems(version)
-        problem_rows = "".join(
-            "<tr>" + "".join(f'<td class="{p.severity}">{e(v)}</td>' if k == "severity" else f"<td>{e(v)}</td>"
-                             for k, v in problem_fields(language, p).items()) + "</tr>"
-            for p in problems)
         intro = "".join(f"<p>{L(key)}</p>" for key, kind in (("errors_intro", "error"), ("warnings_intro", "warning"))
                         if any(p.severity == kind for p in problems))
-        problem_table = (f"{intro}<table><thead><tr>" + "".join(f"<th>{L(k)}</th>" for k in CSV_FIELDS)
-                         + f"</tr></thead><tbody>{problem_rows}</tbody></table>") if problems else f"<p>{L('no_problems')}</p>"
+        problem_table = intro + _problem_table(language, problems) if problems else f"<p>{L('no_problems')}</p>"
         skipped = ("<h2>" + L("checks_skipped") + "</h2><ul>" + "".join(f"<li>{e(s.render(language))}</li>"
                                                                          for s in version.skipped)
                    + "</ul>") if version.skipped else ""
+        rechecks = ("<h2>" + L("rechecked") + "</h2><ul>" + "".join(
+            f"<li>{e(_recheck_intro(language, r, version.timezone))}: "
+            + (_problem_table(language, r.problems) if r.problems else e(label(language, "recheck_clean")))
+            + "".join(f"<p>{e(s.render(language))}</p>" for s in r.skipped) + "</li>"
+            for r in version.rechecks) + "</ul>") if version.rechecks else ""
         sections.append(
             f'<section lang="{language}"><h1>{L("title", country=version.country, period=version.period)}</h1>'
             f'<p class="outcome">{L("outcome_" + version.outcome)}</p>'
             f'<p>{L("received_intro", period=version.period, received_at=version.local_time(), timezone=version.timezone)}</p>'
             f'<h2>{L("received")}</h2><table><thead><tr><th>{L("file")}</th><th>{L("table")}</th><th>{L("sheet")}</th>'
             f'<th>{L("status")}</th><th>{L("rows")}</th></tr></thead><tbody>{rows}</tbody></table>'
-            f'<h2>{L("problems")} ({len(problems)})</h2>{problem_table}{skipped}</section>')
+            f'<h2>{L("problems")} ({len(problems)})</h2>{problem_table}{skipped}{rechecks}'
+            f'<p>{e(next_step(version, language))}</p></section>')
     title = e(label(lang, "title", country=version.country, period=version.period))
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
             f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{_STYLE}</style></head>'
