@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from parity import warehouse
-from parity.alerts.compose import deadline_message, recipient_of
+from parity.alerts.compose import deadlines_message, recipient_of
 from parity.alerts.outbox import enqueue, flush_with
 from parity.config import Config, FocalPoint, Settings
 from sources.period import Period
@@ -59,7 +59,7 @@ def notice(focal_point: FocalPoint, period: Period, first_accepted_at: dt.dateti
 @dataclass
 class DeadlineReport:
     timeliness: dict[tuple[str, str], str]
-    queued: list[str]  # dedup keys of the notices queued now
+    queued: list[str]  # the notices queued now (reminder|overdue:country:quarter), one message per focal point
 
 
 def first_accepted_personnel(con, country: str) -> dict[str, dt.datetime]:
@@ -97,21 +97,34 @@ def record_timeliness(con, config: Config, now: dt.datetime, countries: list[str
 
 
 def watch_deadlines(settings: Settings, config: Config, now: dt.datetime | None = None) -> DeadlineReport:
-    """Record timeliness, queue each reminder and overdue notice once, and send what is queued."""
+    """Record timeliness, and queue each reminder and overdue notice once: the notices of a run that
+    are new for a focal point go in one message to them (never a message per quarter); then send."""
     now = now or settings.clock.now()
     queued = []
     with warehouse.writing(settings, "deadline watch") as con:
         warehouse.ensure_schema(con)
         watched = list(_watched(con, config, now))
         statuses = _record(con, watched, now)
+        # told before: in a run's message (meta.deadline_notices), or as a message of its own (earlier homes)
+        told = {key for (key,) in con.execute("SELECT notice_key FROM meta.deadline_notices UNION ALL "
+                                              "SELECT dedup_key FROM meta.alerts").fetchall()}
+        new: dict[str, list[tuple[str, Period, str]]] = {}
         for focal_point, period, accepted_at in watched:
             kind = notice(focal_point, period, accepted_at, now)
-            if kind is None:
-                continue
             key = f"{kind}:{focal_point.country}:{period}"
-            message = deadline_message(kind, focal_point, str(period), due_date(focal_point, period))
-            if enqueue(con, dedup_key=key, kind=kind, recipient=recipient_of(focal_point), message=message,
-                       now=now, country=focal_point.country, period=str(period)):
-                queued.append(key)
+            if kind is not None and key not in told:
+                new.setdefault(focal_point.country, []).append((kind, period, key))
+        for country, notices in new.items():
+            focal_point = config.focal_points[country]
+            message = deadlines_message(focal_point, [(kind, str(period), due_date(focal_point, period))
+                                                      for kind, period, _ in notices])
+            keys = [key for _, _, key in notices]
+            con.execute("BEGIN TRANSACTION")  # the message and the notices it tells, together
+            enqueue(con, dedup_key="deadlines:" + ",".join(keys), kind="deadlines", recipient=recipient_of(focal_point),
+                    message=message, now=now, country=country)
+            con.executemany("INSERT INTO meta.deadline_notices (notice_key, queued_at) VALUES (?, ?)",
+                            [(key, now) for key in keys])
+            con.execute("COMMIT")
+            queued += keys
         flush_with(con, settings)  # what was just queued, on the same connection
     return DeadlineReport(statuses, queued)

@@ -7,8 +7,10 @@ import itertools
 from parity.alerts.compose import delivery_message, recipient_of
 from parity.alerts.outbox import enqueue
 from parity.config import Config, Settings
+from parity.deadlines import due_date
 from parity.private import write_private
 from parity.quality.report import Recheck, SubmissionVersion, TableResult, render_html
+from sources.period import Period
 
 
 def record_versions(con, settings: Settings, config: Config, country: str, outcomes: list,
@@ -46,6 +48,7 @@ def record_versions(con, settings: Settings, config: Config, country: str, outco
             enqueue(con, dedup_key=f"delivery:{version.delivery_id}", kind="delivery",
                     recipient=recipient_of(focal_point), now=now, country=country, period=period,
                     delivery_id=version.delivery_id,
-                    message=delivery_message(version, focal_point, config.quality.problems_in_body))
+                    message=delivery_message(version, focal_point, config.quality.problems_in_body,
+                                             due_date(focal_point, Period.parse(period))))
         versions.append(version)
     return versions

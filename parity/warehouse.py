@@ -94,7 +94,7 @@ CREATE TABLE IF NOT EXISTS meta.alerts (
     -- every message parity sends, kept until delivered (and after, as the log)
     alert_id BIGINT PRIMARY KEY DEFAULT nextval('meta.alert_id_seq'),
     dedup_key VARCHAR NOT NULL UNIQUE,  -- one message per delivery, deadline notice, failed run
-    kind VARCHAR NOT NULL,              -- delivery | reminder | overdue | run_failure
+    kind VARCHAR NOT NULL,              -- delivery | deadlines (reminders, overdue notices) | run_failure
     country_code VARCHAR,
     period VARCHAR,
     delivery_id BIGINT,
@@ -109,6 +109,11 @@ CREATE TABLE IF NOT EXISTS meta.alerts (
     sent_at TIMESTAMPTZ,
     last_error VARCHAR,
     message VARCHAR NOT NULL            -- the whole MIME message, sent as is on every attempt
+);
+CREATE TABLE IF NOT EXISTS meta.deadline_notices (
+    -- each reminder and overdue notice, once: a deadlines run tells a focal point its new ones in one message
+    notice_key VARCHAR PRIMARY KEY,     -- reminder|overdue:country:quarter
+    queued_at TIMESTAMPTZ NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta.pseudonym_key (
     fingerprint VARCHAR NOT NULL,       -- of the key the first load used (parity/pseudonym.py), never the key

@@ -240,12 +240,41 @@ def test_missing_submission_gets_one_reminder_then_one_overdue_notice_and_timeli
         "MNE": "on_time", "BIH": "late", "MKD": "missing", "SRB": "missing"}
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM meta.timeliness WHERE period = '2024Q3'").fetchone()[0] == 4
-    subjects = [m["Subject"] for m in smtp.messages]
-    assert sum("рокот за доставување е 2024-10-30" in s for s in subjects) == 1  # MKD reminder, Macedonian
-    assert sum("рокот за доставување истече на 2024-10-30" in s for s in subjects) == 1  # MKD overdue
-    assert sum("rok za dostavu istekao je 2024-10-30" in s for s in subjects) == 1  # BIH overdue
-    srb = [m for m in smtp.messages if "рок" in m["Subject"] and "SRB" in m["Subject"]]
-    assert len(srb) == 2 and "personnel table of SRB for 2024Q3" in _body(srb[0])
+    notices = {country: [_body(m) for m in smtp.messages if m["Subject"].startswith(f"parity {country}: ")]
+               for country in ("BIH", "MKD", "SRB")}
+    assert {country: len(bodies) for country, bodies in notices.items()} == {"BIH": 2, "MKD": 2, "SRB": 2}
+    assert "2024Q3: рокот е 2024-10-30" in notices["MKD"][0]  # the reminder, in Macedonian, then English
+    assert "2024Q3: рокот беше 2024-10-30 – доцни" in notices["MKD"][1] and "was due on 2024-10-30" in notices["MKD"][1]
+    assert "2024Q3: rok je bio 2024-10-30 – kasni" in notices["BIH"][1]
+    assert "personnel table of SRB for these quarters" in notices["SRB"][0] and "`parity check`" in notices["SRB"][0]
+
+    # months later, every quarter now overdue of each focal point is told in one message per focal point
+    before = len(smtp.messages)
+    report = watch_deadlines(home, config, now=_at("2025-08-15"))
+    assert sorted(report.queued) == sorted(f"{kind}:{c}:{q}" for c in ("BIH", "MKD", "MNE", "SRB")
+                                           for kind, q in (("overdue", "2024Q4"), ("overdue", "2025Q1"),
+                                                           ("overdue", "2025Q2")))
+    assert sorted(m["Subject"].split(":")[0] for m in smtp.messages[before:]) == [
+        f"parity {c}" for c in ("BIH", "MKD", "MNE", "SRB")]
+    assert "2025Q1: was due on 2025-04-30 – overdue" in _body(smtp.messages[-1])
+    assert watch_deadlines(home, config, now=_at("2025-08-16")).queued == []
+
+
+def test_every_queued_message_parses_strictly_with_one_addressee(home, smtp):
+    """The outbox's messages (a delivery's, a deadlines run's) as a strict parser reads them: one
+    addressee each, whose display name may hold a comma ("Focal point, MoD Serbia")."""
+    ingest_files(home, "SRB", deliver(home, *sample_files("SRB", "2024Q3")), now=_at("2024-10-20"))
+    watch_deadlines(home, home.config(), now=_at("2025-02-01"))
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        queued = con.execute("SELECT kind, recipient_email, message FROM meta.alerts ORDER BY alert_id").fetchall()
+    assert {kind for kind, _, _ in queued} == {"delivery", "deadlines"} and len(queued) == 5
+    for kind, address, raw in queued:
+        message = email.message_from_string(raw, policy=policy.strict)
+        [addressee] = message["To"].addresses
+        assert addressee.addr_spec == address and not message["To"].defects, (kind, message["To"])
+        assert message["Subject"] and message["Date"] and message["Message-ID"]
+    srb = home.config().focal_points["SRB"].focal_point
+    assert "," in srb and any(f'"{srb}"' in raw for _, _, raw in queued)
 
 
 # --- engineers -----------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from email.utils import formatdate, make_msgid
 from parity.alerts.outbox import Recipient
 from parity.config import FocalPoint
 from parity.messages import label
-from parity.quality.report import SubmissionVersion, languages, render_csv, render_html, render_text
+from parity.quality.report import (CHECK_COMMAND, SubmissionVersion, languages, next_step, render_csv, render_html,
+                                   text_in)
 
 
 def _message(subject: str, body: str) -> EmailMessage:
@@ -28,18 +29,24 @@ def recipient_of(focal_point: FocalPoint) -> Recipient:
     return Recipient(focal_point.focal_point, focal_point.email, focal_point.language)
 
 
-def delivery_message(version: SubmissionVersion, focal_point: FocalPoint, problems_in_body: int) -> EmailMessage:
+def delivery_message(version: SubmissionVersion, focal_point: FocalPoint, problems_in_body: int,
+                     due_date: dt.date) -> EmailMessage:
     """What was received, what was accepted, and every problem: the first `problems_in_body` in the
-    body, all of them in the attached report (HTML) and, for a long list, a CSV to sort and filter."""
+    body, all of them in the attached report (HTML) and, for a long list, a CSV to sort and filter;
+    then the quarter's due date and the next step, in each language."""
     lang = focal_point.language
     csv_name = f"{version.file_name}_problems.csv"
     long_list = len(version.problems) > problems_in_body
     subject = label(lang, "subject_delivery", country=version.country, period=version.period,
                     outcome=_both(lang, f"outcome_{version.outcome}"))
-    body = render_text(version, lang, name=focal_point.focal_point, limit=problems_in_body,
-                       attachment=csv_name if long_list else f"{version.file_name}.html")
-    body += "\n\n" + _both(lang, "closing")
-    message = _message(subject, body)
+    parts = []
+    for language in languages(lang):
+        parts += [text_in(version, language, name=focal_point.focal_point, limit=problems_in_body,
+                          attachment=csv_name if long_list else f"{version.file_name}.html")
+                  + ("\n\n" + label(language, "english_below") if language != "en" else ""),
+                  label(language, "due_line", period=version.period, due_date=due_date.isoformat()) + "\n"
+                  + next_step(version, language), label(language, "closing"), "-" * 72]
+    message = _message(subject, "\n\n".join(parts[:-1]))
     message.add_attachment(render_html(version, lang).encode("utf-8"), maintype="text", subtype="html",
                            filename=f"{version.file_name}.html")
     if long_list:
@@ -48,14 +55,21 @@ def delivery_message(version: SubmissionVersion, focal_point: FocalPoint, proble
     return message
 
 
-def deadline_message(kind: str, focal_point: FocalPoint, period: str, due_date: dt.date) -> EmailMessage:
-    """kind: reminder (before the due date) or overdue (after it)."""
-    lang, values = focal_point.language, dict(country=focal_point.country, period=period, due_date=due_date.isoformat())
-    subject = label(lang, f"subject_{kind}", **values)
+def deadlines_message(focal_point: FocalPoint, notices: list[tuple[str, str, dt.date]]) -> EmailMessage:
+    """One message for every quarter a focal point is reminded of or told is overdue in a run:
+    `notices` are (reminder | overdue, quarter, due date)."""
+    lang = focal_point.language
+    subject = label(lang, "subject_digest", country=focal_point.country,
+                    periods=", ".join(period for _, period, _ in notices))
     paragraphs = []
     for language in languages(lang):
+        lines = [label(language, f"digest_{kind}", period=period, due_date=due.isoformat())
+                 for kind, period, due in notices]
         paragraphs += [label(language, "greeting", name=focal_point.focal_point),
-                       label(language, f"{kind}_body", **values), label(language, "closing"), "-" * 72]
+                       label(language, "digest_intro", country=focal_point.country) + "\n"
+                       + "\n".join(f"  - {line}" for line in lines),
+                       label(language, "next_step_send", command=CHECK_COMMAND, country=focal_point.country),
+                       label(language, "closing"), "-" * 72]
     return _message(subject, "\n\n".join(paragraphs[:-1]))
 
 

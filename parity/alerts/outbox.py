@@ -20,6 +20,7 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 
 from parity import warehouse
@@ -40,7 +41,9 @@ def enqueue(con, *, dedup_key: str, kind: str, recipient: Recipient, message: Em
     """Put a message in the outbox; False if a message with this key was queued before."""
     if con.execute("SELECT count(*) FROM meta.alerts WHERE dedup_key = ?", [dedup_key]).fetchone()[0]:
         return False
-    message["To"] = f"{recipient.name} <{recipient.email}>"
+    # a display name with a comma ("Focal point, MoD Serbia") must be quoted: the registry's Address does it
+    username, _, domain = recipient.email.rpartition("@")
+    message["To"] = Address(display_name=recipient.name, username=username, domain=domain)
     con.execute(
         """INSERT INTO meta.alerts (dedup_key, kind, country_code, period, delivery_id, recipient_name,
                recipient_email, language, subject, created_at, status, message)

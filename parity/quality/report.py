@@ -120,7 +120,7 @@ def render_text(version: SubmissionVersion, lang: str, name: str | None = None, 
     for i, language in enumerate(languages(lang)):
         if i:
             parts.append("\n" + "-" * 72 + "\n")
-        parts.append(_text_one(version, language, name, limit, attachment, check))
+        parts.append(text_in(version, language, name, limit, attachment, check))
         if i == 0 and lang != "en":
             parts.append("\n" + label(lang, "english_below"))
     return "\n".join(parts)
@@ -149,7 +149,9 @@ def next_step(version: SubmissionVersion, lang: str) -> str:
     return label(lang, key, command=CHECK_COMMAND, country=version.country)
 
 
-def _text_one(version: SubmissionVersion, lang: str, name, limit, attachment, check) -> str:
+def text_in(version: SubmissionVersion, lang: str, name: str | None = None, limit: int | None = None,
+            attachment: str | None = None, check: bool = False) -> str:
+    """The report in `lang` alone."""
     title = "check_title" if check else "title"
     out = [label(lang, title, country=version.country, period=version.period).rstrip(), ""]
     if name:
