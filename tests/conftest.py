@@ -169,8 +169,8 @@ INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test
 # keeps this order: the slowest start first, so that no long one is left for the end; xdist hands each
 # worker two groups to begin with. (xdist's own `loadgroup` marks do not group on pytest 9.2:
 # pytest-xdist issue 1386; the scheduler below groups by module name instead.)
-HISTORY_MODULES = {"test_browser", "test_docs", "test_incremental", "test_portability", "test_publish", "test_reports",
-                   "test_releases"}
+HISTORY_MODULES = {"test_browser", "test_docs", "test_focal_point", "test_incremental", "test_portability",
+                   "test_publish", "test_reports", "test_releases"}
 SLOWEST_FIRST = ("test_crash", "test_marts", "test_incremental", "test_disclosure", "test_fifth_country", "test_cli",
                  "test_reports", "test_portability", "test_orchestration", "test_hostile", "test_publish")
 

@@ -50,6 +50,7 @@ def english_words_in(text: str) -> set[str]:
         for key, entry in entries()[section].items():
             if key != "language":  # the language names: each is its own word
                 english |= _words(entry["en"].format_map(_Blank()))
+    text = re.sub(r"\S+\.(?:csv|xlsx|html)\b", "", text)  # file names are the MoD's, in any language
     return (_words(text) & english) - SHARED_WORDS
 
 
