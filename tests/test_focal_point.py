@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_messages import english_words_in
 
 from parity.check import check_files
 from parity.ingest import ingest_files
@@ -13,7 +14,6 @@ from parity.messages import LANGUAGES
 from parity.quality.report import render_text, text_in, verdict_line
 
 from conftest import HISTORY_PERIODS, NOW, SAMPLES, deliver, sample_files
-from test_messages import english_words_in
 
 
 def _csv(tmp_path, country: str, name: str, edit) -> Path:

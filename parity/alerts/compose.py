@@ -8,8 +8,7 @@ from email.utils import formatdate, make_msgid
 from parity.alerts.outbox import Recipient
 from parity.config import FocalPoint
 from parity.messages import label
-from parity.quality.report import (CHECK_COMMAND, SubmissionVersion, languages, next_step, render_csv, render_html,
-                                   text_in)
+from parity.quality.report import CHECK_COMMAND, SubmissionVersion, languages, next_step, render_csv, render_html, text_in
 
 
 def _message(subject: str, body: str) -> EmailMessage:
