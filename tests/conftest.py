@@ -166,13 +166,12 @@ INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test
 # `make test` runs the tests on two processes (pytest-xdist): each module stays on one worker with its
 # fixtures, and the modules that read the session's `history` warehouse share one worker, so that it is
 # loaded once (and the PostgreSQL server, which only they use, started once). --no-loadscope-reorder
-# keeps this order: the slowest start first, so that no long one is left for the end (the history
-# modules, together the longest unit, first of all); xdist hands each worker two groups to begin
-# with. (xdist's own `loadgroup` marks do not group on pytest 9.2: pytest-xdist issue 1386; the
+# keeps this order: the slowest start first, so that no long one is left for the end; xdist hands
+# each worker two groups to begin with. (xdist's own `loadgroup` marks do not group on pytest 9.2: pytest-xdist issue 1386; the
 # scheduler below groups by module name instead.)
 HISTORY_MODULES = {"test_browser", "test_docs", "test_focal_point", "test_incremental", "test_portability",
                    "test_publish", "test_reports", "test_releases"}
-SLOWEST_FIRST = ("test_incremental", "test_crash", "test_marts", "test_disclosure", "test_fifth_country", "test_cli",
+SLOWEST_FIRST = ("test_crash", "test_marts", "test_incremental", "test_disclosure", "test_fifth_country", "test_cli",
                  "test_reports", "test_portability", "test_orchestration", "test_hostile", "test_publish")
 
 
