@@ -173,10 +173,9 @@ def text_in(version: SubmissionVersion, lang: str, name: str | None = None, limi
         out.append(label(lang, "no_problems"))
     else:
         out.append(f"{label(lang, 'problems')} ({len(problems)}):")
-        if any(p.severity == "error" for p in problems):
-            out.append(label(lang, "errors_intro"))
-        if any(p.severity == "warning" for p in problems):
-            out.append(label(lang, "warnings_intro"))
+        for key, kind in (("errors_intro", "error"), ("warnings_intro", "warning")):
+            if not check and any(p.severity == kind for p in problems):  # what became of the tables: a receipt's
+                out.append(label(lang, key))
         shown = problems if limit is None else problems[:limit]
         out += _problem_lines(lang, shown)
         if len(shown) < len(problems):
