@@ -11,10 +11,9 @@ from pathlib import Path
 
 from parity import warehouse
 from parity.config import Config, Settings
-from parity.ingest import note_awaited_personnel, siblings_of
 from parity.isolation import read_isolated
 from parity.pseudonym import load_key, pseudonymise_table
-from parity.quality.gate import check_table
+from parity.quality.gate import check_quarter
 from parity.quality.report import SubmissionVersion, TableResult
 from sources import DIALECTS, ReadError, parse_delivery_name
 from sources.errors import Problem
@@ -52,20 +51,17 @@ def check_files(paths: list[Path], *, country: str | None = None, period: str | 
     use_warehouse = home is not None and home.warehouse.exists()
     with (warehouse.connect(home.warehouse, read_only=True) if use_warehouse else contextlib.nullcontext()) as con:
         frames = {id(t): pseudonymise_table(t.country, t.frame, key) for t in tables if t.frame is not None}
-        for cc, group in itertools.groupby(sorted(tables, key=lambda t: (t.country, t.period)), key=lambda t: t.country):
-            group = list(group)
-            note_awaited_personnel(con, group)
-            delivered = siblings_of(group, frames)
-            for table in group:
+        by_quarter = itertools.groupby(sorted(tables, key=lambda t: (t.country, t.period)), key=lambda t: (t.country, t.period))
+        for (cc, quarter_of), quarter in by_quarter:
+            quarter = list(quarter)
+            verdicts = check_quarter(con, quarter, frames, config.quality)
+            for table in quarter:
                 problems, rows, skipped = list(table.problems), None, []
-                frame = frames.get(id(table))
-                if frame is not None:
-                    others = {n: f for n, f in delivered.get(table.period, {}).items() if n != table.table}
-                    verdict = check_table(con, table, frame, config.quality, others)
-                    problems, rows, skipped = problems + verdict.problems, len(frame), verdict.skipped
-                status = "rejected" if frame is None or any(p.severity == "error" for p in problems) else "accepted"
+                if (verdict := verdicts.get(id(table))) is not None:
+                    problems, rows, skipped = problems + verdict.problems, len(frames[id(table)]), verdict.skipped
+                status = "rejected" if verdict is None or any(p.severity == "error" for p in problems) else "accepted"
                 result = TableResult(table.file, table.table, table.sheet, status, None, rows, problems)
-                checked.append((cc, table.period, result, skipped))
+                checked.append((cc, quarter_of, result, skipped))
     versions = []
     for (cc, p), group in itertools.groupby(sorted(checked, key=lambda c: c[:2]), key=lambda c: c[:2]):
         group = list(group)

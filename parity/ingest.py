@@ -7,6 +7,7 @@ and raw partitions are committed in one transaction.
 """
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import os
 import stat
@@ -23,8 +24,7 @@ from parity.faults import fault_point
 from parity.isolation import ReadRequest, read_each_isolated
 from parity.private import private_dir
 from parity.pseudonym import check_key, load_key, pseudonymise_table, record_key
-from parity.quality import history
-from parity.quality.gate import CROSS_TABLE_RULES, CheckSummary, check_table, compared_with
+from parity.quality.gate import CROSS_TABLE_RULES, CheckSummary, Verdict, check_quarter, check_table, compared_with
 from parity.quality.report import Recheck, TableResult
 from parity.submissions import record_versions
 from sources import DIALECTS, Problem, ReadError, parse_delivery_name
@@ -50,6 +50,11 @@ class TableOutcome(HasProblems):
     problems: list[Problem] = field(default_factory=list)
     checks: list[CheckSummary] = field(default_factory=list)  # the gate's expectations, without values
     skipped: list[str] = field(default_factory=list)  # cross-quarter checks with nothing to compare
+
+    def result(self, problems: bool = True) -> TableResult:
+        """The table as its submission version's report shows it (with or without its problems)."""
+        return TableResult(self.file, self.table, self.sheet, self.status, self.version, self.rows,
+                           self.problems if problems else [])
 
     def summary(self) -> str:
         where = self.table + (f" (sheet {self.sheet})" if self.sheet else "")
@@ -228,15 +233,14 @@ def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.da
             record_key(con, key, now)
             rejected, tables = _receive_files(con, settings, country, files, now)
             outcomes += rejected
-            # quarter by quarter (a later quarter is compared with the earlier one loaded before it); the
-            # tables of one quarter are compared with each other as read, in no particular order
-            tables.sort(key=lambda ft: ft[1].period)
             frames = {id(t): pseudonymise_table(country, t.frame, key) for _, t in tables if t.frame is not None}
-            delivered = siblings_of([t for _, t in tables], frames)
-            note_awaited_personnel(con, [t for _, t in tables])
-            for file_id, table in tables:
-                outcomes.append(_load_table(con, country, file_id, table, frames.get(id(table)), now, config,
-                                            delivered.get(table.period, {})))
+            # quarter by quarter: a later quarter is compared with the earlier one loaded before it
+            for _, quarter in itertools.groupby(sorted(tables, key=lambda ft: ft[1].period), key=lambda ft: ft[1].period):
+                quarter = list(quarter)
+                verdicts = check_quarter(con, [t for _, t in quarter], frames, config.quality)
+                for file_id, table in quarter:
+                    outcomes.append(_load_table(con, country, file_id, table, frames.get(id(table)),
+                                                verdicts.get(id(table)), now))
             rechecks = recheck_dependants(con, country, outcomes, config)
             record_versions(con, settings, config, country, outcomes, now, rechecks)
             if country in config.focal_points:
@@ -297,28 +301,6 @@ def _receive_files(con, settings: Settings, country: str, files: list[Path], now
     return rejected, tables
 
 
-def siblings_of(tables: list[ExtractTable], frames: dict[int, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
-    """Per quarter, the pseudonymised frames of the delivery's tables that were read without an error:
-    what its other tables are compared with (whatever order they were delivered or listed in)."""
-    out: dict[str, dict[str, pd.DataFrame]] = {}
-    for table in tables:
-        if table.accepted:
-            out.setdefault(table.period, {})[table.table] = frames[id(table)]
-    return out
-
-
-def note_awaited_personnel(con, tables: list[ExtractTable]) -> None:
-    """A quarter delivered without its personnel table, whose personnel was never accepted, is taken as
-    the spec allows, with a notice (on its first table) that it counts as received once its personnel is."""
-    for period in sorted({t.period for t in tables}):
-        mine = [t for t in tables if t.period == period]
-        if any(t.table == "personnel" for t in mine) or (con is not None and history.reported(
-                con, mine[0].country, Period.parse(period), "personnel")):
-            continue
-        mine[0].problems.append(Problem(file=mine[0].file, rule="personnel_awaited", severity="warning",
-                                        facts={"period": period}))
-
-
 def recheck_dependants(con, country: str, outcomes: list[TableOutcome], config: Config) -> list[tuple[str, Recheck]]:
     """For each table accepted now, the stored tables whose cross-table checks read it (events that
     came before their personnel, a personnel table whose separations were corrected), checked again
@@ -345,17 +327,17 @@ def recheck_dependants(con, country: str, outcomes: list[TableOutcome], config: 
             rechecks.append((arrived.period, Recheck(
                 file_name, table, version, received_at, [p for p in verdict.problems if p.rule in CROSS_TABLE_RULES],
                 [s for s in verdict.skipped if s.key in CROSS_TABLE_RULES],
-                TableResult(arrived.file, arrived.table, arrived.sheet, arrived.status, arrived.version, arrived.rows, []))))
+                arrived.result(problems=False))))
     return rechecks
 
 
-def _load_table(con, country: str, file_id: int, table: ExtractTable, frame: pd.DataFrame | None, now: dt.datetime,
-                config: Config, siblings: dict[str, pd.DataFrame]) -> TableOutcome:
+def _load_table(con, country: str, file_id: int, table: ExtractTable, frame: pd.DataFrame | None,
+                verdict: Verdict | None, now: dt.datetime) -> TableOutcome:
+    """Register the table and, when it has no error, store it. `frame` and `verdict` are None for a
+    table the reader could not read whole; one read with cells in error went through every suite."""
     outcome = TableOutcome(country, table.period, table.table, table.file, table.sheet, "rejected",
                            problems=list(table.problems))
-    if frame is not None:  # read whole, perhaps with cells in error: every suite runs, the problems are told at once
-        others = {name: f for name, f in siblings.items() if name != table.table}
-        verdict = check_table(con, table, frame, config.quality, others)
+    if verdict is not None:
         outcome.problems += verdict.problems
         outcome.checks, outcome.skipped = verdict.checks, verdict.skipped
     common = dict(file_id=file_id, country=country, period=table.period, table=table.table, sheet=table.sheet,

@@ -9,7 +9,7 @@ from parity.alerts.outbox import enqueue
 from parity.config import Config, Settings
 from parity.deadlines import due_date
 from parity.private import write_private
-from parity.quality.report import Recheck, SubmissionVersion, TableResult, render_html
+from parity.quality.report import Recheck, SubmissionVersion, render_html
 from sources.period import Period
 
 
@@ -28,7 +28,7 @@ def record_versions(con, settings: Settings, config: Config, country: str, outco
             continue
         version = SubmissionVersion(
             country=country, period=period, received_at=now, timezone=timezone,
-            tables=[TableResult(o.file, o.table, o.sheet, o.status, o.version, o.rows, o.problems) for o in group],
+            tables=[o.result() for o in group],
             skipped=sorted({s for o in group for s in o.skipped}),
             rechecks=[r for q, r in rechecks if q == period])
         counts = {s: sum(o.status == s for o in group) for s in ("accepted", "unchanged", "rejected")}

@@ -184,7 +184,7 @@ def _decode(data: bytes, dialect: Dialect, file: str) -> str:
 
 
 # The names people know the agreed encodings by (what a spreadsheet's export dialog offers).
-ENCODING_NAMES = {"utf-8": "UTF-8", "cp1251": "Windows-1251", "cp1250": "Windows-1250"}
+ENCODING_NAMES = {"utf-8": "UTF-8", "cp1251": "Windows-1251"}
 
 
 

@@ -56,9 +56,9 @@ def parameters(country: str, period: Period, thresholds: QualityThresholds) -> d
 def check_table(con, table: ExtractTable, stored: pd.DataFrame, thresholds: QualityThresholds,
                 siblings: dict[str, pd.DataFrame] | None = None) -> Verdict:
     """Run `table`'s suites on `stored` (its pseudonymised frame). `con` is the warehouse, or None
-    to check what the file alone can show; `siblings` are the other tables of the same delivery and
-    quarter that were read whole, whatever order they come in (a delivery's events are compared with
-    its personnel, its personnel with its separations, before the warehouse's)."""
+    to check what the file alone can show; `siblings` are the tables of the same delivery and quarter
+    that were read whole (check_quarter): a delivery's events are compared with its personnel, its
+    personnel with its separations, before the warehouse's."""
     period, siblings = Period.parse(table.period), siblings or {}
     params = parameters(table.country, period, thresholds)
     frame, verdict = stored.copy(), Verdict()
@@ -78,6 +78,22 @@ def check_table(con, table: ExtractTable, stored: pd.DataFrame, thresholds: Qual
     told = {(p.row, dialect.key(p.column or "")) for p in table.errors if p.row is not None}
     verdict.problems = [p for p in verdict.problems if (p.row, dialect.key(p.column or "")) not in told]
     return verdict
+
+
+def check_quarter(con, tables: list[ExtractTable], frames: dict[int, pd.DataFrame],
+                  thresholds: QualityThresholds) -> dict[int, Verdict]:
+    """The tables of one delivery and quarter, each checked against the others as read (every table
+    the reader read without an error), whatever order they were delivered or listed in: a Verdict per
+    table read whole (by `id`; `frames` are their pseudonymised frames). A quarter delivered without
+    its personnel table, whose personnel was never accepted, is taken as the spec allows, with a
+    notice on its first table that it counts as received once its personnel is."""
+    country, period = tables[0].country, tables[0].period
+    if not any(t.table == "personnel" for t in tables) and not (
+            con is not None and history.reported(con, country, Period.parse(period), "personnel")):
+        tables[0].problems.append(Problem(file=tables[0].file, rule="personnel_awaited", severity="warning",
+                                          facts={"period": period}))
+    siblings = {t.table: frames[id(t)] for t in tables if t.accepted}
+    return {id(t): check_table(con, t, frames[id(t)], thresholds, siblings) for t in tables if id(t) in frames}
 
 
 # The checks of one table against another (a delivery's personnel and its events): run again on the
