@@ -187,7 +187,6 @@ def _decode(data: bytes, dialect: Dialect, file: str) -> str:
 ENCODING_NAMES = {"utf-8": "UTF-8", "cp1251": "Windows-1251"}
 
 
-
 def _read_workbook(name: DeliveryName, size: int, limits: Limits) -> list[ExtractTable]:
     from python_calamine import CalamineWorkbook
 

@@ -3,12 +3,11 @@ same placeholders, Serbian and Macedonian in Cyrillic, a review status each, a n
 is published, the English names the same as the seeds', and README's count of what awaits review."""
 import csv
 import re
-import string
 
 import pytest
 
 from parity.config import DBT_PROJECT_DIR, PROJECT_DIR
-from parity.messages import CATALOGUE, LANGUAGES, REVIEWED, awaiting_review, entries
+from parity.messages import CATALOGUE, LANGUAGES, REVIEWED, awaiting_review, entries, placeholders
 from sources.tables import CODE_LISTS
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
@@ -17,17 +16,13 @@ LATIN_ALLOWED = re.compile(r"\{\w+\}|parity|UNDP SEESAC|SEESAC|CSV|UTF-8|Windows
                            r"ranks\.csv|NATO|gender coach|\(;\)|[A-Z]{2,}-?\d*")
 
 
-def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
 def test_every_entry_is_in_every_language_with_the_same_placeholders_and_a_review_status():
     for section, items in entries().items():
         assert items, section
         for key, entry in items.items():
             assert set(entry) == set(LANGUAGES) | {"review"}, (section, key)
             assert entry["review"] in ("draft", REVIEWED), (section, key)
-            assert len({frozenset(_placeholders(entry[lang])) for lang in LANGUAGES}) == 1, (section, key)
+            assert len({frozenset(placeholders(entry[lang])) for lang in LANGUAGES}) == 1, (section, key)
             for lang in {"sr", "mk"}:
                 latin = re.sub(r"[^A-Za-z]", "", LATIN_ALLOWED.sub("", entry[lang]))
                 assert not latin or CYRILLIC.search(entry[lang]), (section, key, lang, entry[lang])

@@ -72,7 +72,12 @@ class SubmissionVersion:
         return f"{self.country}_{self.period}_{stamp}" + (f"_{self.delivery_id}" if self.delivery_id else "")
 
     def local_time(self) -> str:
-        return self.received_at.astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d %H:%M")
+        return local_time(self.received_at, self.timezone)
+
+
+def local_time(at: dt.datetime, timezone: str) -> str:
+    """An instant as the focal point's clock shows it."""
+    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def languages(lang: str) -> list[str]:
@@ -195,9 +200,9 @@ def text_in(version: SubmissionVersion, lang: str, name: str | None = None, limi
 
 
 def _recheck_intro(lang: str, r: Recheck, timezone: str) -> str:
-    received = r.received_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
     return label(lang, "recheck_intro", file=r.file, table=table_name(lang, r.table), version=r.version,
-                 received_at=received, against=r.against.file, against_version=r.against.version)
+                 received_at=local_time(r.received_at, timezone), against=r.against.file,
+                 against_version=r.against.version)
 
 
 # --- CSV -----------------------------------------------------------------------------------------
