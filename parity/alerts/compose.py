@@ -8,7 +8,7 @@ from email.utils import formatdate, make_msgid
 from parity.alerts.outbox import Recipient
 from parity.config import FocalPoint
 from parity.messages import label
-from parity.quality.report import CHECK_COMMAND, SubmissionVersion, languages, next_step, render_csv, render_html, text_in
+from parity.quality.report import CHECK_COMMAND, SubmissionVersion, languages, next_step, render_csv, render_html, render_text
 
 
 def _message(subject: str, body: str) -> EmailMessage:
@@ -38,14 +38,12 @@ def delivery_message(version: SubmissionVersion, focal_point: FocalPoint, proble
     long_list = len(version.problems) > problems_in_body
     subject = label(lang, "subject_delivery", country=version.country, period=version.period,
                     outcome=_both(lang, f"outcome_{version.outcome}"))
-    parts = []
-    for language in languages(lang):
-        parts += [text_in(version, language, name=focal_point.focal_point, limit=problems_in_body,
-                          attachment=csv_name if long_list else f"{version.file_name}.html")
-                  + ("\n\n" + label(language, "english_below") if language != "en" else ""),
-                  label(language, "due_line", period=version.period, due_date=due_date.isoformat()) + "\n"
-                  + next_step(version, language), label(language, "closing"), "-" * 72]
-    message = _message(subject, "\n\n".join(parts[:-1]))
+    body = render_text(version, lang, name=focal_point.focal_point, limit=problems_in_body,
+                       attachment=csv_name if long_list else f"{version.file_name}.html",
+                       footer=lambda language: "\n\n".join((
+                           label(language, "due_line", period=version.period, due_date=due_date.isoformat()),
+                           next_step(version, language), label(language, "closing"))))
+    message = _message(subject, body)
     message.add_attachment(render_html(version, lang).encode("utf-8"), maintype="text", subtype="html",
                            filename=f"{version.file_name}.html")
     if long_list:

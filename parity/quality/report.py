@@ -118,14 +118,17 @@ def verdict_line(versions: list[SubmissionVersion], lang: str) -> str:
 
 
 def render_text(version: SubmissionVersion, lang: str, name: str | None = None, limit: int | None = None,
-                attachment: str | None = None, check: bool = False) -> str:
+                attachment: str | None = None, check: bool = False, footer=None) -> str:
     """The report in `lang`, then in English. `check`: of `parity check` (files not sent yet), not the
-    receipt of a delivery."""
+    receipt of a delivery. `footer(language)`: what follows the report in each language (an e-mail's
+    due date, next step and closing)."""
     parts = []
     for i, language in enumerate(languages(lang)):
         if i:
             parts.append("\n" + "-" * 72 + "\n")
         parts.append(text_in(version, language, name, limit, attachment, check))
+        if footer is not None:
+            parts.append("\n" + footer(language))
         if i == 0 and lang != "en":
             parts.append("\n" + label(lang, "english_below"))
     return "\n".join(parts)
