@@ -17,34 +17,35 @@ from parity.quality.gate import check_quarter
 from parity.quality.report import SubmissionVersion, TableResult
 from sources import DIALECTS, ReadError, parse_delivery_name
 from sources.errors import Problem
-from sources.reader import DeliveryName
+from sources.reader import DeliveryName, exact_delivery_name
 
 
 def check_files(paths: list[Path], *, country: str | None = None, period: str | None = None,
-                settings: Settings, with_warehouse: bool = False,
-                config: Config | None = None) -> list[SubmissionVersion]:
+                settings: Settings, with_warehouse: bool = False, config: Config | None = None,
+                names: list[str] | None = None) -> list[SubmissionVersion]:
     """One report per (country, quarter) among `paths`, as the warehouse would write it; compared
     with what the warehouse of `settings` holds when `with_warehouse`. A file's country is its name's,
-    else `country`, else its folder's (a misnamed file is answered in its country's language)."""
+    else `country`, else its folder's (a misnamed file is answered in its country's language).
+    `names`: the names the files were delivered under, when `paths` are copies (an upload's)."""
     now = settings.clock.now()
     config = config or settings.config()
     home = settings if with_warehouse else None
     checked: list[tuple[str, str, TableResult, list]] = []  # (country, period, result, skipped)
     tables = []
-    for path in paths:
+    for path, given in zip(paths, names or [p.name for p in paths], strict=True):
         inbox = country or (path.parent.name if path.parent.name in DIALECTS else None)
         try:
-            name = parse_delivery_name(path, inbox)
-            read = read_isolated(path, name=path.name, inbox_country=country, now=now, timezone=settings.timezone,
+            name = (parse_delivery_name if names is None else exact_delivery_name)(given, inbox)
+            read = read_isolated(path, name=given, inbox_country=country, now=now, timezone=settings.timezone,
                                  limits=settings.limits)
         except ReadError as e:
-            named = _name_of(path)
+            named = _name_of(given)
             checked.append((named.country if named else inbox or "?", named.period if named else period or "",
-                            TableResult(path.name, "*", None, "rejected", None, None, e.problems), []))
+                            TableResult(given, "*", None, "rejected", None, None, e.problems), []))
             continue
         if period and name.period != period:
             for table in read:
-                table.problems.append(Problem(file=path.name, value=name.period, rule="other_quarter",
+                table.problems.append(Problem(file=given, value=name.period, rule="other_quarter",
                                               facts={"period": period}))
         tables += read
     key = load_key(home) if home else secrets.token_bytes(32)  # a throwaway key: nothing to compare with
@@ -78,8 +79,8 @@ def language_of(country: str, config: Config) -> str:
     return DIALECTS[country].language if country in DIALECTS else "en"
 
 
-def _name_of(path: Path) -> DeliveryName | None:
+def _name_of(name: str) -> DeliveryName | None:
     try:
-        return parse_delivery_name(path)
+        return parse_delivery_name(name)
     except ReadError:
         return None

@@ -2,6 +2,7 @@
 import argparse
 import atexit
 import dataclasses
+import datetime as dt
 import os
 import shutil
 import signal
@@ -66,7 +67,7 @@ def cmd_check(args) -> int:
         if args.html:
             out = Path(args.html) / f"{version.country}_{version.period or 'files'}_check.html"
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(render_html(version, lang), encoding="utf-8")
+            out.write_text(render_html(version, lang, check=True), encoding="utf-8")
             print(f"\nreport: {out}")
     errors = any(p.severity == "error" for v in versions for p in v.problems)
     return 1 if errors else 0
@@ -244,16 +245,85 @@ def cmd_portability(args) -> int:
 
 
 def cmd_dev(args) -> int:
+    """The Dagster UI and the focal points' page, side by side, until either stops or Ctrl-C."""
+    import subprocess
+    import time
+
     from orchestration.instance import prepare_dagster_home
 
     dagster_home = prepare_dagster_home(Settings.from_env())
-    dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
-    # A process started in the background inherits SIGINT ignored, and dagster dev then ignores
-    # Ctrl-C and SIGTERM: give it the default disposition back before handing over.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.chdir(PROJECT_DIR)
-    os.execve(dagster, [dagster, "dev", "-w", str(PROJECT_DIR / "workspace.yaml"), "--port", str(args.port)],
-              {**os.environ, "DAGSTER_HOME": str(dagster_home)})
+    tools = Path(sys.executable).parent
+    dagster = shutil.which("dagster", path=str(tools)) or "dagster"
+    parity = shutil.which("parity", path=str(tools)) or "parity"
+    # A process started in the background inherits SIGINT ignored, and so would its children: dagster dev
+    # then ignores Ctrl-C and SIGTERM. Python's own handler here gives them the default disposition.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    environment = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+    children = [
+        subprocess.Popen([parity, "serve", "--plain-http", "--port", str(args.page_port)], env=environment),
+        subprocess.Popen([dagster, "dev", "-w", str(PROJECT_DIR / "workspace.yaml"), "--port", str(args.port)],
+                         cwd=PROJECT_DIR, env=environment),
+    ]
+    print(f"Dagster UI: http://127.0.0.1:{args.port}/  focal points' page: http://127.0.0.1:{args.page_port}/ "
+          "(a token: parity token issue CC)", flush=True)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:  # Ctrl-C: how a developer stops it
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)  # both stop cleanly on SIGINT, as on Ctrl-C
+        for child in children:
+            try:
+                child.wait(30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return next((child.returncode for child in children if child.returncode), 0)
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from parity.web.app import create_app
+
+    os.environ.pop("PARITY_PSEUDONYM_KEY", None)  # the internet-facing process never holds the key
+    settings = Settings.from_env()
+    app = create_app(settings, secure_cookies=not args.plain_http)
+    print(f"the focal points' page: http://{args.host}:{args.port}/ (tokens: parity token issue CC)", flush=True)
+    # the client's address (for the failed sign-in limit) from X-Forwarded-For only when the reverse proxy
+    # named by --proxy sent it; from anyone else that header is ignored
+    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=bool(args.proxy),
+                forwarded_allow_ips=args.proxy or "", server_header=False, log_level="warning")
+    return 0
+
+
+def cmd_token(args) -> int:
+    from parity.web.access import AccessStore
+
+    settings = Settings.from_env()
+    store, now = AccessStore(settings.web_dir), dt.datetime.now(dt.UTC)
+    if args.action == "issue":
+        if args.country not in settings.config().focal_points:
+            print(f"parity token: {args.country} is not a configured country ({', '.join(settings.config().focal_points)})",
+                  file=sys.stderr)
+            return EXIT_REFUSED
+        token_id, token = store.issue(args.country, now, args.note)
+        print(f"token {token_id} for {args.country} (shown this once; give it to the focal point by another way than "
+              f"the e-mail that names the page):\n{token}")
+    elif args.action == "revoke":
+        if args.token_id is None and args.country is None:
+            print("parity token revoke: name a token (its number) or --country", file=sys.stderr)
+            return EXIT_REFUSED
+        revoked = store.revoke(now, args.token_id, args.country)
+        print(f"revoked: {', '.join(map(str, revoked))}; their sessions ended" if revoked else "nothing to revoke")
+        return 0 if revoked else 1
+    else:
+        for t in store.tokens():
+            print(f"{t.token_id:>4}  {t.country}  issued {t.issued_at[:16]}  last used {(t.last_used_at or '-')[:16]}"
+                  f"  {'revoked ' + t.revoked_at[:16] if t.revoked_at else 'valid'}  {t.note}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -310,8 +380,28 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("init-key", help="create a local pseudonymisation key file unless a key is configured")
     p.set_defaults(func=cmd_init_key)
 
-    p = sub.add_parser("dev", help="open the Dagster UI on this project")
-    p.add_argument("--port", type=int, default=3000)
+    p = sub.add_parser("serve", help="the focal points' check-and-send page (behind an HTTPS reverse proxy)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--proxy", metavar="IP", help="the reverse proxy's address, whose X-Forwarded-For is trusted")
+    p.add_argument("--plain-http", action="store_true",
+                   help="cookies without the Secure flag: only for a browser on this machine (make dev)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("token", help="access tokens of the focal points' page: issue, revoke, list")
+    actions = p.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("issue", help="a new token for a country's focal point (printed once)")
+    a.add_argument("country", metavar="CC")
+    a.add_argument("--note", default="", help="whom it was given to, for the list")
+    a = actions.add_parser("revoke", help="revoke a token (its number) or every token of --country")
+    a.add_argument("token_id", nargs="?", type=int)
+    a.add_argument("--country", metavar="CC")
+    actions.add_parser("list", help="every token: country, issued, last used, revoked")
+    p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("dev", help="the Dagster UI on this project, and the focal points' page beside it")
+    p.add_argument("--port", type=int, default=3000, help="the Dagster UI's")
+    p.add_argument("--page-port", type=int, default=8080, help="the focal points' page's")
     p.set_defaults(func=cmd_dev)
 
     args = parser.parse_args(argv)

@@ -92,6 +92,7 @@ class Settings:
     # rule, parity/suppression/audit.py); None: threshold + 1
     disclosure_width: int | None = None
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    upload_bytes: int = 64 * MIB  # the most one upload to the focal points' page (parity serve) may be
     chromium: str | None = None  # the browser that prints PDF reports; None: found on PATH
     publish_url: str | None = field(default=None, repr=False)  # PostgreSQL of `parity publish` (may hold a password)
     dagster_url: str = ""  # the Dagster UI, linked from the engineers' failure e-mails
@@ -132,6 +133,7 @@ class Settings:
             disclosure_width=_whole("PARITY_DISCLOSURE_WIDTH", threshold + 1, "persons")
             if env("PARITY_DISCLOSURE_WIDTH") else None,
             smtp=SmtpSettings.from_env(),
+            upload_bytes=int(_number("PARITY_UPLOAD_MAX_MB", cls.upload_bytes / MIB, "megabytes") * MIB),
             chromium=env("PARITY_CHROMIUM") or None,
             publish_url=env("PARITY_PUBLISH_URL") or None,
             dagster_url=env("PARITY_DAGSTER_URL", ""),
@@ -149,6 +151,11 @@ class Settings:
     @property
     def inbox(self) -> Path:
         return self.inbox_dir or self.home / "inbox"
+
+    @property
+    def web_dir(self) -> Path:
+        """The focal points' page's own: its access store and the uploads not sent yet."""
+        return self.home / "web"
 
     @property
     def archive(self) -> Path:

@@ -26,6 +26,7 @@ from parity.private import private_dir
 from parity.pseudonym import check_key, load_key, pseudonymise_table, record_key
 from parity.quality.gate import CROSS_TABLE_RULES, CheckSummary, Verdict, check_quarter, check_table, compared_with
 from parity.quality.report import Recheck, TableResult
+from parity.status import write_status
 from parity.submissions import record_versions
 from sources import DIALECTS, Problem, ReadError, parse_delivery_name
 from sources.errors import HasProblems
@@ -250,6 +251,7 @@ def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.da
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        write_status(con, settings, country, now)  # for the focal points' page (parity/status.py), once committed
         flush_with(con, settings)  # the alerts just queued, after the commit, on the same connection
     return outcomes
 

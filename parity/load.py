@@ -17,6 +17,8 @@ from parity.isolation import start_reader_server
 from parity.lock import writer_lock
 from parity.private import prepare_home
 from parity.pseudonym import check_key, load_key
+from parity.status import write_status
+from sources.dialect import DIALECTS
 from sources.reader import DeliveryName
 
 LOAD_LOCK = "load.lock"
@@ -122,6 +124,10 @@ def _load(settings: Settings, say, build: bool) -> LoadReport:
             """SELECT country_code, period, '*', NULL, status, NULL, NULL, file_name, message
                FROM meta.received_files WHERE file_id > ? AND status = 'rejected'""", [before]).fetchall()
         stale = warehouse.stale_layers(con, settings.public_warehouse.exists())
+        # every country's status file again: also one a home had before the page existed, or one an ingest
+        # committed and could not write
+        for country in DIALECTS:
+            write_status(con, settings, country, settings.clock.now())
     report = LoadReport(rows, skipped, None, failures=failures, freed=freed)
     accepted = any(r[4] == "accepted" for r in rows)
     if build and (accepted or stale):

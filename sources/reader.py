@@ -73,8 +73,21 @@ def parse_delivery_name(path: Path | str, country: str | None = None) -> Deliver
             if table is not None and table not in TABLES:
                 break
             return DeliveryName(path, dialect.country, match["period"], table)
-    raise ReadError([Problem(file=path.name, value=path.name, rule="file_name",
-                             facts={"example": example_names(country), "tables": ", ".join(TABLES)})])
+    raise ReadError([_misnamed(path.name, country)])
+
+
+def exact_delivery_name(name: str, country: str | None = None) -> DeliveryName:
+    """parse_delivery_name for a name that came apart from its file (an upload's): it must be exactly
+    a dialect's name, with no folder and no other spelling, or it is a misnamed file."""
+    delivery = parse_delivery_name(name, country)
+    if delivery.dialect.file_name(delivery.period, delivery.table) != name:
+        raise ReadError([_misnamed(name, country)])
+    return delivery
+
+
+def _misnamed(name: str, country: str | None) -> Problem:
+    return Problem(file=name, value=name, rule="file_name",
+                   facts={"example": example_names(country), "tables": ", ".join(TABLES)})
 
 
 def example_names(country: str | None = None) -> str:

@@ -138,6 +138,21 @@ def history(tmp_path_factory) -> Settings:
     return settings
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Playwright: Debian's (Playwright's own browser download cannot reach
+    the internet here)."""
+    from playwright.sync_api import sync_playwright
+
+    from parity.reports.pdf import CHROMIUM_FLAGS, chromium
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium(),
+                                              args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
+        yield launched
+        launched.close()
+
+
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory):
     """A real PostgreSQL server for the session (pip's pgserver, on a Unix socket), stopped at the end."""

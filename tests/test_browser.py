@@ -10,26 +10,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from parity.config import PROJECT_DIR, Config
 from parity.reports.build import build_reports
-from parity.reports.pdf import CHROMIUM_FLAGS, chromium
 
 from conftest import home_environment
 
 ARTIFACTS = Path(os.environ.get("PARITY_ARTIFACTS", PROJECT_DIR / "artifacts")) / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        # Debian's Chromium: Playwright's own browser download cannot reach the internet here
-        launched = playwright.chromium.launch(executable_path=chromium(),
-                                              args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
-        yield launched
-        launched.close()
 
 
 class Page:
@@ -41,6 +28,7 @@ class Page:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path

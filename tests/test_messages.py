@@ -41,7 +41,7 @@ def _words(text: str) -> set[str]:
 def english_words_in(text: str) -> set[str]:
     """The English words of the catalogue's texts (labels, rules, skipped checks) found in `text`."""
     english = set()
-    for section in ("labels", "rules", "skipped"):
+    for section in ("labels", "rules", "skipped", "web"):
         for key, entry in entries()[section].items():
             if key != "language":  # the language names: each is its own word
                 english |= _words(entry["en"].format_map(_Blank()))
@@ -56,7 +56,7 @@ class _Blank(dict):
 
 @pytest.mark.parametrize("lang", sorted(set(LANGUAGES) - {"en"}))
 def test_no_english_word_of_the_catalogue_in_another_languages_text(lang):
-    for section in ("labels", "rules", "skipped"):
+    for section in ("labels", "rules", "skipped", "web"):
         for key, entry in entries()[section].items():
             assert english_words_in(entry[lang].format_map(_Blank())) == set(), (section, key, lang)
 
@@ -86,11 +86,11 @@ def test_readme_says_how_many_entries_await_a_native_speakers_review():
     readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
     pending = awaiting_review()
     said = re.search(r"await\s+a\s+native\s+speaker's\s+review:\s+(\d+)\s+of\s+(\d+)\s+\(labels\s+(\d+),\s+"
-                     r"rules\s+(\d+),\s+skipped\s+checks\s+(\d+),\s+data\s+(\d+)\)", readme)
+                     r"rules\s+(\d+),\s+skipped\s+checks\s+(\d+),\s+data\s+(\d+),\s+page\s+(\d+)\)", readme)
     assert said, "README: the translations' review status"
     total = sum(len(items) for items in entries().values())
     assert tuple(map(int, said.groups())) == (sum(pending.values()), total, pending["labels"], pending["rules"],
-                                              pending["skipped"], pending["data"])
+                                              pending["skipped"], pending["data"], pending["web"])
 
 
 @pytest.mark.parametrize("lang", sorted(set(LANGUAGES) - {"en"}))

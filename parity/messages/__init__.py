@@ -4,8 +4,9 @@ Each entry holds its text in en, bs, cnr, mk and sr (Cyrillic), and its review s
 native speaker has checked it). Every text is a template: its named placeholders ({period}, {values})
 are the facts it states, the same in every language. Sections: `labels` (alerts, quality reports,
 `parity check`), `rules` (per quality rule: `<rule>.expected`, `<rule>.fix` and, for a derived value,
-`<rule>.found`), `skipped` (a cross-table check that had nothing to compare with) and `data` (names of
-what is published: indicators, units, countries, breakdowns and their values, observation statuses).
+`<rule>.found`), `skipped` (a cross-table check that had nothing to compare with), `data` (names of
+what is published: indicators, units, countries, breakdowns and their values, observation statuses) and
+`web` (the focal points' check-and-send page).
 A text missing in a language is a bug (tests/test_messages.py), never a fallback.
 """
 import string
@@ -35,6 +36,11 @@ def catalogue(lang: str) -> dict[str, dict[str, str]]:
 
 def label(lang: str, key: str, **values) -> str:
     return catalogue(lang)["labels"][key].format(**values)
+
+
+def web_text(lang: str, key: str, **values) -> str:
+    """A text of the focal points' page (parity serve)."""
+    return catalogue(lang)["web"][key].format(**values)
 
 
 def rule_text(lang: str, rule: str, part: str, facts: Mapping[str, str]) -> str | None:

@@ -107,14 +107,18 @@ def problem_fields(lang: str, p: Problem) -> dict[str, str]:
 CHECK_COMMAND = "`parity check`"  # named in the messages' next step (a fact: the same in every language)
 
 
-def verdict_line(versions: list[SubmissionVersion], lang: str) -> str:
-    """The first line of a check: ready to send, or not with the count of errors; in `lang` and English."""
+def verdict(versions: list[SubmissionVersion], lang: str) -> str:
+    """A check's verdict in `lang`: ready to send, or not with the count of errors."""
     problems = [p for v in versions for p in v.problems]
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     key = "verdict_do_not_send" if errors else "verdict_ready_warnings" if warnings else "verdict_ready"
-    return " / ".join(dict.fromkeys(label(language, key, errors=errors, warnings=warnings)
-                                    for language in languages(lang)))
+    return label(lang, key, errors=errors, warnings=warnings)
+
+
+def verdict_line(versions: list[SubmissionVersion], lang: str) -> str:
+    """The first line of a check: its verdict in `lang` and English."""
+    return " / ".join(dict.fromkeys(verdict(versions, language) for language in languages(lang)))
 
 
 def render_text(version: SubmissionVersion, lang: str, name: str | None = None, limit: int | None = None,
@@ -229,7 +233,7 @@ def render_csv(version: SubmissionVersion, lang: str) -> str:
 
 # --- HTML ----------------------------------------------------------------------------------------
 
-_STYLE = """
+STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem;color:#1b1b1b;max-width:75rem}
 h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem}section{border-top:3px solid #0468b1;margin-top:2rem}
 table{border-collapse:collapse;margin:.5rem 0;width:100%}th,td{border:1px solid #ccc;padding:.3rem .5rem;
@@ -246,18 +250,23 @@ def _problem_table(lang: str, problems: list[Problem]) -> str:
             + f"</tr></thead><tbody>{rows}</tbody></table>")
 
 
-def render_html(version: SubmissionVersion, lang: str) -> str:
+def report_sections(version: SubmissionVersion, lang: str, check: bool = False) -> str:
+    """The report's body in `lang`, then in English: one <section> each. `check`: of files checked
+    before sending (`parity check --html`, the focal points' page), not the receipt of a delivery."""
     e = html.escape
     sections = []
     for language in languages(lang):
         L = lambda key, language=language, **kw: e(label(language, key, **kw))  # noqa: E731 - a shorthand used here
+        status = (lambda t, language=language: label(language, f"check_{t.status}")) if check else \
+            (lambda t, language=language: _status(language, t))
         rows = "".join(
             f"<tr><td>{e(t.file)}</td><td>{e(table_name(language, t))}</td><td>{e(t.sheet or '')}</td>"
-            f"<td>{e(_status(language, t))}</td><td>{'' if t.rows is None else t.rows}</td></tr>"
+            f"<td>{e(status(t))}</td><td>{'' if t.rows is None else t.rows}</td></tr>"
             for t in version.tables)
         problems = _sorted_problems(version)
-        intro = "".join(f"<p>{L(key)}</p>" for key, kind in (("errors_intro", "error"), ("warnings_intro", "warning"))
-                        if any(p.severity == kind for p in problems))
+        intro = "" if check else "".join(
+            f"<p>{L(key)}</p>" for key, kind in (("errors_intro", "error"), ("warnings_intro", "warning"))
+            if any(p.severity == kind for p in problems))
         problem_table = intro + _problem_table(language, problems) if problems else f"<p>{L('no_problems')}</p>"
         skipped = ("<h2>" + L("checks_skipped") + "</h2><ul>" + "".join(f"<li>{e(s.render(language))}</li>"
                                                                          for s in version.skipped)
@@ -267,15 +276,31 @@ def render_html(version: SubmissionVersion, lang: str) -> str:
             + (_problem_table(language, r.problems) if r.problems else e(label(language, "recheck_clean")))
             + "".join(f"<p>{e(s.render(language))}</p>" for s in r.skipped) + "</li>"
             for r in version.rechecks) + "</ul>") if version.rechecks else ""
+        if check:
+            errors = any(p.severity == "error" for p in problems)
+            head = (f'<h1>{L("check_title", country=version.country, period=version.period)}</h1>'
+                    f'<p class="outcome">{e(verdict([version], language))}</p>'
+                    f'<p>{L("check_intro", checked_at=version.local_time(), timezone=version.timezone)}</p>'
+                    f'<h2>{L("checked")}</h2>')
+            last = L("check_next_errors" if errors else "check_next_ready", country=version.country)
+        else:
+            received = L("received_intro", period=version.period, received_at=version.local_time(),
+                         timezone=version.timezone)
+            head = (f'<h1>{L("title", country=version.country, period=version.period)}</h1>'
+                    f'<p class="outcome">{L("outcome_" + version.outcome)}</p><p>{received}</p>'
+                    f'<h2>{L("received")}</h2>')
+            last = e(next_step(version, language))
         sections.append(
-            f'<section lang="{language}"><h1>{L("title", country=version.country, period=version.period)}</h1>'
-            f'<p class="outcome">{L("outcome_" + version.outcome)}</p>'
-            f'<p>{L("received_intro", period=version.period, received_at=version.local_time(), timezone=version.timezone)}</p>'
-            f'<h2>{L("received")}</h2><table><thead><tr><th>{L("file")}</th><th>{L("table")}</th><th>{L("sheet")}</th>'
-            f'<th>{L("status")}</th><th>{L("rows")}</th></tr></thead><tbody>{rows}</tbody></table>'
-            f'<h2>{L("problems")} ({len(problems)})</h2>{problem_table}{skipped}{rechecks}'
-            f'<p>{e(next_step(version, language))}</p></section>')
-    title = e(label(lang, "title", country=version.country, period=version.period))
+            f'<section lang="{language}">{head}<table><thead><tr><th>{L("file")}</th><th>{L("table")}</th>'
+            f'<th>{L("sheet")}</th><th>{L("status")}</th><th>{L("rows")}</th></tr></thead><tbody>{rows}</tbody></table>'
+            f'<h2>{L("problems")} ({len(problems)})</h2>{problem_table}{skipped}{rechecks}<p>{last}</p></section>')
+    return "".join(sections)
+
+
+def render_html(version: SubmissionVersion, lang: str, check: bool = False) -> str:
+    """The report as a page of its own (see report_sections)."""
+    e = html.escape
+    title = e(label(lang, "check_title" if check else "title", country=version.country, period=version.period))
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
-            f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{_STYLE}</style></head>'
-            f'<body>{"".join(sections)}</body></html>\n')
+            f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{STYLE}</style></head>'
+            f'<body>{report_sections(version, lang, check)}</body></html>\n')
