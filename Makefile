@@ -13,7 +13,7 @@ MANIFEST := dbt_project/target/manifest.json
 # variables it passes (parity/config.py holds their defaults).
 DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml parity/dbt.py parity/config.py $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f 2>/dev/null)
 
-.PHONY: setup browser demo test check lint dev docs bench lock clean
+.PHONY: setup browser demo test check lint dev docs screenshots bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -65,6 +65,10 @@ dev: setup
 # dbt's documentation site as one page that opens from disk (the catalog from $PARITY_HOME's warehouse, if any)
 docs: setup
 	$(BIN)/python -m parity.docs
+
+# the README's pictures of the focal points' loop (docs/images/): the page in Chromium, parity check, an e-mail
+screenshots: setup browser
+	$(BIN)/python -m parity.screenshots
 
 # `parity load` against the floor of the same work (bench/load.py; README, "Tests and benchmarks");
 # the scale-10 run on request:

@@ -1,5 +1,6 @@
 """`make docs`: dbt's documentation site as one page that opens from disk."""
 import json
+import re
 
 from parity.docs import generate_docs
 
@@ -24,3 +25,13 @@ def test_dbt_docs_generate_offline_with_every_mart_column_described(home, histor
                             if not described.get(c, {}).get("description")]
     assert len([u for u in catalog["nodes"] if u.startswith("model.")]) > 30
     assert not undescribed
+
+
+def test_the_readme_shows_the_pictures_make_screenshots_makes():
+    from parity.config import PROJECT_DIR
+    from parity.screenshots import IMAGES, PICTURES
+
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"\]\(docs/images/([\w.-]+\.png)\)", readme))
+    assert shown == set(PICTURES)
+    assert [name for name in PICTURES if not (IMAGES / name).is_file()] == []

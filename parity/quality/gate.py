@@ -286,4 +286,6 @@ def _label(dialect: Dialect, column: str, value) -> str:
 def _format(value) -> str:
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():  # GX hands a year bound back as 1954.0
+        return str(int(value))
     return str(value)

@@ -260,7 +260,7 @@ class Page:
         files = uploads.read_manifest(folder) if folder else []
         if not files or not self._same_token(shown, uploads.fingerprint(files)):
             return self._check_page(request, session, lang, status_code=409, notice="nothing_to_send")
-        now = dt.datetime.now(dt.UTC)
+        now = self.settings.clock.now()  # the pipeline's time: compared with the status file's
         sent = uploads.send(self.settings, session.country, files)
         self.store.record_sent(session.country, sent, now)
         self.store.hold_upload(session, None)
