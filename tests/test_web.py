@@ -3,6 +3,8 @@ Playwright) against the real application served by uvicorn on 127.0.0.1: signing
 and a broken delivery in each country's language, sending, the status; and hostile requests."""
 import contextlib
 import dataclasses
+import datetime as dt
+import os
 import socket
 import threading
 import time
@@ -22,7 +24,8 @@ from parity.messages import label, web_text
 from parity.web import uploads
 from parity.web.access import FAILED_SIGN_INS, AccessStore
 from parity.web.app import create_app
-from sources import DIALECTS
+from sources import DIALECTS, ReadError
+from sources.reader import exact_delivery_name
 
 from conftest import COUNTRIES, NOW, SAMPLES, point_at, sample_files
 
@@ -260,3 +263,24 @@ def test_parity_token_issues_lists_and_revokes(home, capsys):
     assert "SRB" in listed and "valid" in listed and token not in listed
     assert main(["token", "revoke", "--country", "SRB"]) == 0
     assert AccessStore(home.web_dir).sign_in(token, "127.0.0.1", NOW) is None
+
+
+def test_a_sweep_deletes_uploads_no_session_holds_and_old_ones(tmp_path):
+    now = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
+    ages = {"held": 5, "held-too-long": 61, "arriving": 2, "left": 11}  # minutes
+    for name, minutes in ages.items():
+        folder = uploads.new_upload(tmp_path)
+        folder.rename(folder.with_name(name))
+        stamp = (now - dt.timedelta(minutes=minutes)).timestamp()
+        os.utime(folder.with_name(name), (stamp, stamp))
+    uploads.sweep(tmp_path, {"held", "held-too-long"}, now)
+    assert sorted(p.name for p in (tmp_path / uploads.UPLOADS).iterdir()) == ["arriving", "held"]
+
+
+@pytest.mark.parametrize("name", ["../../SRB_2024Q4_personnel.csv", "/tmp/SRB_2024Q4_personnel.csv",
+                                  "SRB_2024Q4_PERSONNEL.csv", "srb_2024Q4_personnel.csv", "SRB_2024Q4_personnel.csv "])
+def test_an_uploads_name_must_be_exactly_a_dialects(name):
+    with pytest.raises(ReadError) as refused:
+        exact_delivery_name(name, "SRB")
+    assert [p.rule for p in refused.value.problems] == ["file_name"]
+    assert exact_delivery_name("SRB_2024Q4_personnel.csv", "SRB").table == "personnel"

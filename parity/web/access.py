@@ -6,6 +6,7 @@ is shown once when issued and stored as its SHA-256 (a token is 256 random bits:
 would protect nothing more); so is each session's cookie. A token belongs to one country and sees and
 sends for that country only. Revoking a token ends its sessions at once.
 """
+import contextlib
 import datetime as dt
 import hashlib
 import secrets
@@ -82,19 +83,25 @@ def _iso(at: dt.datetime) -> str:
 class AccessStore:
     def __init__(self, web_dir: Path):
         self.path = web_dir / STORE_FILE
+        self._created = False
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        private_dir(self.path.parent)
+        """A connection in one immediate transaction (one writer at a time: a check and its write together)."""
+        if not self._created:
+            private_dir(self.path.parent)
+            with contextlib.closing(sqlite3.connect(self.path, timeout=10)) as con:
+                self.path.chmod(0o600)
+                con.executescript(SCHEMA)
+            self._created = True
         con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        self.path.chmod(0o600)
         try:
-            con.executescript(SCHEMA)
-            con.execute("BEGIN IMMEDIATE")  # one writer at a time: a check and its write together
+            con.execute("BEGIN IMMEDIATE")
             yield con
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK") if con.in_transaction else None
+            if con.in_transaction:
+                con.execute("ROLLBACK")
             raise
         finally:
             con.close()

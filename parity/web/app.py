@@ -13,6 +13,7 @@ a throwaway key, as `parity check` does without a warehouse.
 """
 import dataclasses
 import datetime as dt
+import secrets
 
 import anyio
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -50,7 +51,8 @@ def create_app(settings: Settings, secure_cookies: bool = True) -> Starlette:
     says. `secure_cookies` False: only for plain http to this machine (make dev)."""
     settings = dataclasses.replace(settings, pseudonym_key=None)
     page = Page(settings, secure_cookies)
-    uploads.sweep(page.web_dir, set(), dt.datetime.now(dt.UTC))  # a stopped server's uploads: unsent, deleted
+    # a stopped server's uploads: unsent, deleted
+    uploads.sweep(page.web_dir, set(), dt.datetime.now(dt.UTC), grace=dt.timedelta(0))
 
     routes = [Route("/", page.home), Route("/sign-in", page.sign_in, methods=["POST"]),
               Route("/sign-out", page.sign_out, methods=["POST"]),
@@ -128,6 +130,9 @@ class Page:
         return self.store.session(request.cookies.get(SESSION_COOKIE), dt.datetime.now(dt.UTC))
 
     def _signed_in(self, request: Request) -> Session:
+        now = dt.datetime.now(dt.UTC)
+        # whoever comes by clears the uploads no live session holds any more, and those older than an hour
+        uploads.sweep(self.web_dir, self.store.uploads_held(now), now)
         session = self._session(request)
         if session is None:
             raise HTTPException(303, headers={"Location": "/"})
@@ -135,8 +140,6 @@ class Page:
 
     @staticmethod
     def _same_token(given: object, expected: str) -> bool:
-        import secrets
-
         return isinstance(given, str) and bool(expected) and secrets.compare_digest(given, expected)
 
     def _refuse_form(self, request: Request, lang: str, session: Session | None) -> HTMLResponse:
@@ -161,8 +164,6 @@ class Page:
         return self._sign_in_page(request, self.language(request, None))
 
     def _sign_in_page(self, request: Request, lang: str, status_code: int = 200, failed: bool = False) -> HTMLResponse:
-        import secrets
-
         csrf = secrets.token_urlsafe(32)
         return self.render(request, "sign_in.html.j2", lang, None, status_code=status_code, csrf=csrf, failed=failed,
                            email=self.config.engineers_email, cookies={SIGN_IN_COOKIE: csrf})
@@ -180,10 +181,8 @@ class Page:
             csrf, token = form.get("csrf"), form.get("token")
         if not self._same_token(csrf, request.cookies.get(SIGN_IN_COOKIE, "")):
             return self._refuse_form(request, lang, None)
-        signed = self.store.sign_in(token.strip(), address, now) if isinstance(token, str) else None
+        signed = self.store.sign_in(token.strip() if isinstance(token, str) else "", address, now)
         if signed is None:
-            if not isinstance(token, str):
-                self.store.sign_in("", address, now)  # counted as a failure all the same
             return self._sign_in_page(request, lang, status_code=401, failed=True)
         cookie, _ = signed
         response = RedirectResponse("/check", status_code=303, headers=HEADERS)
@@ -217,8 +216,6 @@ class Page:
     async def check(self, request: Request) -> Response:
         session = self._signed_in(request)
         lang = self.language(request, session)
-        now = dt.datetime.now(dt.UTC)
-        uploads.sweep(self.web_dir, self.store.uploads_held(now), now)
         folder = uploads.new_upload(self.web_dir)
         try:
             async with request.form(max_files=20, max_fields=2, max_part_size=4096) as form:

@@ -1,8 +1,8 @@
 """Uploads on the focal points' page: kept while they are checked, sent into the inbox, or deleted.
 
 An upload holds registration numbers in clear, so it lives in an owner-only folder under
-$PARITY_HOME/web/uploads only until it is sent or replaced, its session ends, or UPLOAD_HOURS pass
-(and a server that starts deletes every upload a stopped one left). Nothing a request says becomes a
+$PARITY_HOME/web/uploads only until it is sent or replaced, its check finds an error, its session
+ends, or UPLOAD_HOURS pass (and a server that starts deletes every upload a stopped one left). Nothing a request says becomes a
 path: the folders and stored files are named here, a delivery's name is kept as data, and the file
 sent into the inbox is named from the dialect's pattern, after the name it came with was found to be
 exactly that name.
@@ -96,12 +96,14 @@ def delete(folder: Path | None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def sweep(web_dir: Path, keep: set[str], now: dt.datetime) -> None:
-    """Delete every upload not held by a live session, and any older than UPLOAD_HOURS."""
+def sweep(web_dir: Path, keep: set[str], now: dt.datetime, grace: dt.timedelta = dt.timedelta(minutes=10)) -> None:
+    """Delete every upload older than UPLOAD_HOURS, and those no live session holds (`keep`) once
+    `grace` has passed: a folder still receiving its upload is held by no session yet."""
     root = web_dir / UPLOADS
     if not root.is_dir():
         return
-    oldest = (now - dt.timedelta(hours=UPLOAD_HOURS)).timestamp()
+    oldest, unheld = (now - dt.timedelta(hours=UPLOAD_HOURS)).timestamp(), (now - grace).timestamp()
     for folder in root.iterdir():
-        if folder.name not in keep or folder.stat().st_mtime < oldest:
+        modified = folder.stat().st_mtime
+        if modified < oldest or (folder.name not in keep and modified < unheld):
             delete(folder)
