@@ -133,8 +133,10 @@ def test_a_focal_point_checks_a_broken_and_a_good_delivery_in_their_language_and
     assert web_text(lang, "sent_waiting", file=GOOD[country][0].name, sent_at="")[:-2].split(" ")[-1] in row
     assert list((settings.web_dir / uploads.UPLOADS).iterdir()) == []  # sent: the upload is gone
 
-    # the same page in English
-    page.goto(f"{url}/check?lang=en")
+    # the same pages in English, from the language links
+    page.click("header a[lang=en]")
+    assert page.url == f"{url}/status?lang=en" and page.locator("h1").inner_text() == web_text("en", "nav_status")
+    page.goto(f"{url}/check")  # the choice is remembered
     assert page.locator("h1").inner_text() == web_text("en", "upload_heading")
     assert page.errors == []
     page.context.close()

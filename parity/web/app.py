@@ -37,6 +37,7 @@ from sources.reader import example_names
 SESSION_COOKIE = "parity_session"
 SIGN_IN_COOKIE = "parity_sign_in"  # the sign-in form's own CSRF token (there is no session yet)
 LANG_COOKIE = "parity_lang"
+SHOWN_AFTER = {"/check": "/check", "/send": "/status"}  # the page a form's answer is (its language links go there)
 CHECKS_AT_ONCE = 2  # one per core: each check reads its files in a child process
 # what every answer says to the browser: no framing by other sites, no guessing of types, no referrer
 # leaving with a URL, nothing loaded from anywhere but this page itself (and no script at all)
@@ -113,7 +114,8 @@ class Page:
     def render(self, request: Request, name: str, lang: str, session: Session | None, status_code: int = 200,
                cookies: dict[str, str] | None = None, **context) -> HTMLResponse:
         body = self.templates.get_template(name).render(
-            lang=lang, languages=LANGUAGES, session=session, style=STYLE, path=request.url.path,
+            lang=lang, languages=LANGUAGES, session=session, style=STYLE,
+            path=request.url.path if request.method == "GET" else SHOWN_AFTER.get(request.url.path, "/"),
             t=lambda key, **values: web_text(lang, key, **values),
             en=lambda key, **values: web_text("en", key, **values), **context)
         response = HTMLResponse(body, status_code=status_code, headers=HEADERS)
