@@ -43,7 +43,7 @@ def test_the_command_runs_the_exit_handlers_flushes_its_output_and_keeps_its_exi
     assert refused.stderr.startswith("parity load: PARITY_SETTLE_SECONDS: 'soon' is not a number")
 
 
-def test_a_load_prints_a_summary_a_rejection_and_builds_leaving_no_clear_number(home, tmp_path, capsys):
+def test_a_load_prints_a_summary_a_rejection_and_builds_leaving_no_clear_number(home, tmp_path, capfd):
     """One full load of the spec's samples from another folder (--inbox), with one table broken and a
     quarter that has not ended: the summary, the gate's message and nothing else, the build, and no
     registration number anywhere in $PARITY_HOME (Dagster's run storage and logs are scanned too)."""
@@ -54,7 +54,11 @@ def test_a_load_prints_a_summary_a_rejection_and_builds_leaving_no_clear_number(
     broken.write_text(text.replace(",Ž,", ",X,", 1), encoding="utf-8")
     future = inbox / "MKD" / "MKD_2031Q1_personnel.csv"
     future.write_bytes((SAMPLES / "MKD" / "MKD_2024Q4_personnel.csv").read_bytes())
-    result = _run("load", "--inbox", str(inbox))
+    # in this process (the exit status and output of the `parity` process itself: the test above), with the
+    # output of every process it starts
+    from parity.cli import main
+
+    result = subprocess.CompletedProcess("load", main(["load", "--inbox", str(inbox)]), *capfd.readouterr())
     assert result.returncode == 1, result.stdout + result.stderr  # a rejection: the load did not take everything
     lines = [line.split() for line in result.stdout.splitlines()]
     rows = [cells for cells in lines if cells and cells[0] in ("BIH", "MKD", "MNE", "SRB")]
@@ -73,10 +77,8 @@ def test_a_load_prints_a_summary_a_rejection_and_builds_leaving_no_clear_number(
     assert any((home.home / "dagster").rglob("*"))
     assert_no_clear_numbers(home)
 
-    from parity.cli import main  # the same command again, in this process (the process was shown above)
-
     assert main(["load", "--inbox", str(inbox)]) == 0  # nothing new: what is not taken is listed again
-    again = capsys.readouterr().out
+    again = capfd.readouterr().out
     assert "Nothing new in the inboxes." in again and "not taken: MKD/MKD_2031Q1_personnel.csv" in again
 
 
