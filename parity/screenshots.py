@@ -26,7 +26,7 @@ IMAGES = PROJECT_DIR / "docs" / "images"
 COUNTRY, LANG = "SRB", "sr"
 CLOCK = "2025-01-21T10:00:00+01:00"  # 2024Q4 is due on 2025-01-30
 FIRST = "2023Q1"  # config/parity.toml's first quarter of SRB
-ZONE = ZoneInfo("Europe/Belgrade")
+ZONE = "Europe/Belgrade"  # SRB's
 PICTURES = ("page-sign-in.png", "page-check-errors.png", "page-check-ready.png", "page-status.png",
             "check-command.png", "delivery-email.png")
 WIDTH = 1100
@@ -97,7 +97,7 @@ def make(out: Path = IMAGES) -> list[Path]:
         generate(made, Period.range(f"{FIRST}:2024Q4"), [COUNTRY], scale=0.02, seed=1, progress=False)
         for period in Period.range(f"{FIRST}:2024Q3"):
             delay = 45 if str(period) == "2024Q2" else 24
-            delivered = dt.datetime.combine(period.last_day + dt.timedelta(days=delay), dt.time(9, 30), ZONE)
+            delivered = dt.datetime.combine(period.last_day + dt.timedelta(days=delay), dt.time(9, 30), ZoneInfo(ZONE))
             ingest_files(settings, COUNTRY, sorted((made / COUNTRY).glob(f"*_{period}_*")), now=delivered)
         quarter = sorted((made / COUNTRY).glob("*_2024Q4_*"))
         _, token = AccessStore(settings.web_dir).issue(COUNTRY, clock.now())
