@@ -127,9 +127,7 @@ def test_a_seed_a_variable_and_a_macro_rebuild_exactly_what_reads_them(project, 
     with duckdb.connect(str(warehouse)) as con:
         con.execute("UPDATE meta.pseudonym_key SET fingerprint = 'another key'")
     assert _build(project, warehouse) == counts
-
-    # and a build with nothing changed rebuilds nothing
-    assert _build(project, warehouse) == {}
+    # (that a build with nothing changed rebuilds nothing is test_orchestration's second `transform` run)
 
 
 def test_a_partitioned_model_that_forgets_its_filter_or_its_grain_fails(project, warehouse):
