@@ -251,8 +251,8 @@ def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.da
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        write_status(con, settings, country, now)  # for the focal points' page (parity/status.py), once committed
         flush_with(con, settings)  # the alerts just queued, after the commit, on the same connection
+        write_status(con, settings, country, now)  # for the focal points' page (parity/status.py), once committed
     return outcomes
 
 

@@ -132,6 +132,7 @@ def test_a_focal_point_checks_a_broken_and_a_good_delivery_in_their_language_and
     row = page.locator("tr[data-period='2024Q4']").inner_text()
     assert web_text(lang, "sent_waiting", file=GOOD[country][0].name, sent_at="")[:-2].split(" ")[-1] in row
     assert list((settings.web_dir / uploads.UPLOADS).iterdir()) == []  # sent: the upload is gone
+    assert not settings.warehouse.exists()  # the page never opens the warehouse (nor waits for its lock)
 
     # the same pages in English, from the language links
     page.click("header a[lang=en]")
