@@ -179,7 +179,7 @@ Query the indicators as analysts do (read-only; see README, "For analysts"):
 c.sql(\\"select country_code, period, value from indicator_values_public where indicator_code = 'WSHARE_UNIFORMED' \\
 and breakdown = 'total' order by all\\").show(max_rows=50)"
 Registry: meta.submission_tables (every table received, its status and version), meta.current_tables.
-Dagster UI: make dev    dbt docs: make docs""")
+Dagster UI and the focal points' page: make dev    dbt docs: make docs""")
 
 
 def cmd_report(args) -> int:
