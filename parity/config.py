@@ -93,6 +93,7 @@ class Settings:
     disclosure_width: int | None = None
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     upload_bytes: int = 64 * MIB  # the most one upload to the focal points' page (parity serve) may be
+    page_url: str = ""  # the focal points' page as they reach it (behind the reverse proxy), named in e-mails
     chromium: str | None = None  # the browser that prints PDF reports; None: found on PATH
     publish_url: str | None = field(default=None, repr=False)  # PostgreSQL of `parity publish` (may hold a password)
     dagster_url: str = ""  # the Dagster UI, linked from the engineers' failure e-mails
@@ -134,6 +135,7 @@ class Settings:
             if env("PARITY_DISCLOSURE_WIDTH") else None,
             smtp=SmtpSettings.from_env(),
             upload_bytes=int(_number("PARITY_UPLOAD_MAX_MB", cls.upload_bytes / MIB, "megabytes") * MIB),
+            page_url=env("PARITY_PAGE_URL", ""),
             chromium=env("PARITY_CHROMIUM") or None,
             publish_url=env("PARITY_PUBLISH_URL") or None,
             dagster_url=env("PARITY_DAGSTER_URL", ""),

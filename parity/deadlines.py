@@ -117,7 +117,7 @@ def watch_deadlines(settings: Settings, config: Config, now: dt.datetime | None 
         for country, notices in new.items():
             focal_point = config.focal_points[country]
             message = deadlines_message(focal_point, [(kind, str(period), due_date(focal_point, period))
-                                                      for kind, period, _ in notices])
+                                                      for kind, period, _ in notices], settings.page_url)
             keys = [key for _, _, key in notices]
             con.execute("BEGIN TRANSACTION")  # the message and the notices it tells, together
             enqueue(con, dedup_key="deadlines:" + ",".join(keys), kind="deadlines", recipient=recipient_of(focal_point),

@@ -49,6 +49,6 @@ def record_versions(con, settings: Settings, config: Config, country: str, outco
                     recipient=recipient_of(focal_point), now=now, country=country, period=period,
                     delivery_id=version.delivery_id,
                     message=delivery_message(version, focal_point, config.quality.problems_in_body,
-                                             due_date(focal_point, Period.parse(period))))
+                                             due_date(focal_point, Period.parse(period)), settings.page_url))
         versions.append(version)
     return versions

@@ -17,6 +17,7 @@ from parity.alerts.outbox import flush
 from parity.config import Config, Settings
 from parity.deadlines import due_date, notice, timeliness, watch_deadlines
 from parity.ingest import ingest_files
+from parity.messages import label
 from sources.period import Period
 
 from conftest import NOW, deliver, registration_numbers, sample_files
@@ -98,6 +99,8 @@ def _alerts(home) -> list[tuple]:
                                      last_error IS NOT NULL FROM meta.alerts ORDER BY alert_id""").fetchall()
 
 
+PAGE = "https://parity.example.org/"
+
 WORDS = {  # a word of the focal point's language that the accepted-delivery message must hold
     "BIH": ("bs", "prihvaćeno", "Šta je primljeno"),
     "MKD": ("mk", "прифатено", "Што е примено"),
@@ -109,7 +112,8 @@ WORDS = {  # a word of the focal point's language that the accepted-delivery mes
 @pytest.mark.parametrize("country", sorted(WORDS))
 def test_each_focal_point_gets_one_message_in_their_language_with_english(home, smtp, country):
     smtp.start()
-    ingest_files(home, country, deliver(home, *sample_files(country, "2024Q3")), now=NOW)
+    settings = dataclasses.replace(home, page_url=PAGE)  # the deployment's check-and-send page
+    ingest_files(settings, country, deliver(home, *sample_files(country, "2024Q3")), now=NOW)
     [(recipients, message)] = smtp.inbox.received
     focal_point = home.config().focal_points[country]
     assert recipients == [focal_point.email]
@@ -118,6 +122,7 @@ def test_each_focal_point_gets_one_message_in_their_language_with_english(home, 
     body = _body(message)
     assert heading in body and "What was received" in body
     assert body.index(heading) < body.index("What was received")  # their language first
+    assert label(lang, "page_line", url=PAGE) in body and label("en", "page_line", url=PAGE) in body
     assert f"{country}_2024Q3" in body and "personnel" in body
     [(name, report)] = _attachments(message).items()
     assert name.endswith(".html") and f'lang="{lang}"' in report and "<script" not in report
@@ -250,13 +255,14 @@ def test_missing_submission_gets_one_reminder_then_one_overdue_notice_and_timeli
 
     # months later, every quarter now overdue of each focal point is told in one message per focal point
     before = len(smtp.messages)
-    report = watch_deadlines(home, config, now=_at("2025-08-15"))
+    report = watch_deadlines(dataclasses.replace(home, page_url=PAGE), config, now=_at("2025-08-15"))
     assert sorted(report.queued) == sorted(f"{kind}:{c}:{q}" for c in ("BIH", "MKD", "MNE", "SRB")
                                            for kind, q in (("overdue", "2024Q4"), ("overdue", "2025Q1"),
                                                            ("overdue", "2025Q2")))
     assert sorted(m["Subject"].split(":")[0] for m in smtp.messages[before:]) == [
         f"parity {c}" for c in ("BIH", "MKD", "MNE", "SRB")]
     assert "2025Q1: was due on 2025-04-30 – overdue" in _body(smtp.messages[-1])
+    assert f"The check-and-send page: {PAGE}" in _body(smtp.messages[-1])
     assert watch_deadlines(home, config, now=_at("2025-08-16")).queued == []
 
 

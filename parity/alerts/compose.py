@@ -28,11 +28,16 @@ def recipient_of(focal_point: FocalPoint) -> Recipient:
     return Recipient(focal_point.focal_point, focal_point.email, focal_point.language)
 
 
+def _page_line(language: str, page_url: str) -> list[str]:
+    """Where the check-and-send page is, when the deployment has one (PARITY_PAGE_URL)."""
+    return [label(language, "page_line", url=page_url)] if page_url else []
+
+
 def delivery_message(version: SubmissionVersion, focal_point: FocalPoint, problems_in_body: int,
-                     due_date: dt.date) -> EmailMessage:
+                     due_date: dt.date, page_url: str = "") -> EmailMessage:
     """What was received, what was accepted, and every problem: the first `problems_in_body` in the
     body, all of them in the attached report (HTML) and, for a long list, a CSV to sort and filter;
-    then the quarter's due date and the next step, in each language."""
+    then the quarter's due date, the next step and the page's address, in each language."""
     lang = focal_point.language
     csv_name = f"{version.file_name}_problems.csv"
     long_list = len(version.problems) > problems_in_body
@@ -42,7 +47,8 @@ def delivery_message(version: SubmissionVersion, focal_point: FocalPoint, proble
                        attachment=csv_name if long_list else f"{version.file_name}.html",
                        footer=lambda language: "\n\n".join((
                            label(language, "due_line", period=version.period, due_date=due_date.isoformat()),
-                           next_step(version, language), label(language, "closing"))))
+                           next_step(version, language), *_page_line(language, page_url),
+                           label(language, "closing"))))
     message = _message(subject, body)
     message.add_attachment(render_html(version, lang).encode("utf-8"), maintype="text", subtype="html",
                            filename=f"{version.file_name}.html")
@@ -52,7 +58,8 @@ def delivery_message(version: SubmissionVersion, focal_point: FocalPoint, proble
     return message
 
 
-def deadlines_message(focal_point: FocalPoint, notices: list[tuple[str, str, dt.date]]) -> EmailMessage:
+def deadlines_message(focal_point: FocalPoint, notices: list[tuple[str, str, dt.date]],
+                      page_url: str = "") -> EmailMessage:
     """One message for every quarter a focal point is reminded of or told is overdue in a run:
     `notices` are (reminder | overdue, quarter, due date)."""
     lang = focal_point.language
@@ -66,7 +73,7 @@ def deadlines_message(focal_point: FocalPoint, notices: list[tuple[str, str, dt.
                        label(language, "digest_intro", country=focal_point.country) + "\n"
                        + "\n".join(f"  - {line}" for line in lines),
                        label(language, "next_step_send", command=CHECK_COMMAND, country=focal_point.country),
-                       label(language, "closing"), "-" * 72]
+                       *_page_line(language, page_url), label(language, "closing"), "-" * 72]
     return _message(subject, "\n\n".join(paragraphs[:-1]))
 
 
