@@ -91,7 +91,8 @@ def make(out: Path = IMAGES) -> list[Path]:
     clock = Clock.set_at(CLOCK)
     with tempfile.TemporaryDirectory(prefix="parity-screenshots-") as folder:
         root = Path(folder)
-        settings = Settings(home=root / "home", pseudonym_key=secrets.token_hex(32), settle_seconds=0, clock=clock)
+        settings = Settings(home=root / "home", pseudonym_key=secrets.token_hex(32), settle_seconds=0, clock=clock,
+                            page_url="https://parity.example.org/")
         # the year before, delivered as a year is: each quarter some weeks after it ended, one late
         made = root / "deliveries"
         generate(made, Period.range(f"{FIRST}:2024Q4"), [COUNTRY], scale=0.02, seed=1, progress=False)
