@@ -6,16 +6,12 @@ Everything happens in a temporary home with a small generated Serbian history (2
 loaded on their delivery days, one late) and a set clock (2024Q4 sent on 21 January 2025, nine days
 before it is due), so the pictures are the same on every machine but for the browser's rendering.
 """
-import contextlib
 import datetime as dt
 import email
 import email.policy
 import html
 import secrets
-import socket
 import tempfile
-import threading
-import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -46,27 +42,6 @@ def _broken(folder: Path, source: Path) -> Path:
     return out
 
 
-@contextlib.contextmanager
-def _serving(settings: Settings):
-    import uvicorn
-
-    from parity.web.app import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 def _terminal(title: str, text: str) -> str:
     """A page that shows `text` as a terminal or a mail reader would."""
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>'
@@ -85,6 +60,7 @@ def make(out: Path = IMAGES) -> list[Path]:
     from parity.quality.report import render_text, verdict_line
     from parity.reports.pdf import CHROMIUM_FLAGS, chromium
     from parity.web.access import AccessStore
+    from parity.web.app import serving
     from sources.period import Period
 
     out.mkdir(parents=True, exist_ok=True)
@@ -103,7 +79,7 @@ def make(out: Path = IMAGES) -> list[Path]:
         quarter = sorted((made / COUNTRY).glob("*_2024Q4_*"))
         _, token = AccessStore(settings.web_dir).issue(COUNTRY, clock.now())
         broken = _broken(root, made / COUNTRY / f"{COUNTRY}_2024Q4_personnel.csv")
-        with _serving(settings) as url, sync_playwright() as playwright:
+        with serving(settings) as url, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium(),
                                                  args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
             page = browser.new_page(viewport={"width": WIDTH, "height": 700})

@@ -1,19 +1,14 @@
 """The focal points' check-and-send page (`parity serve`) in a real browser (Chromium, driven by
 Playwright) against the real application served by uvicorn on 127.0.0.1: signing in, checking a good
 and a broken delivery in each country's language, sending, the status; and hostile requests."""
-import contextlib
 import dataclasses
 import datetime as dt
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 
 import dagster as dg
 import openpyxl
 import pytest
-import uvicorn
 
 from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.partitions import country_and_period
@@ -23,7 +18,7 @@ from parity.config import Config
 from parity.messages import label, web_text
 from parity.web import uploads
 from parity.web.access import FAILED_SIGN_INS, AccessStore
-from parity.web.app import create_app
+from parity.web.app import serving
 from sources import DIALECTS, ReadError
 from sources.reader import exact_delivery_name
 
@@ -31,26 +26,6 @@ from conftest import COUNTRIES, NOW, SAMPLES, point_at, sample_files
 
 HOSTILE_CELL = "<script>window.pwned=1</script><b>bold</b>"
 GOOD = {country: sample_files(country, "2024Q4") for country in COUNTRIES}
-
-
-@contextlib.contextmanager
-def serving(settings, **options):
-    """The page for `settings`' home on a free port of 127.0.0.1, in a thread of this process."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, **options), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,14 @@ $PARITY_HOME/status and the quality reports (reading), the configuration. Never 
 lock (a load may hold them for minutes), never the pseudonymisation key: the checks pseudonymise with
 a throwaway key, as `parity check` does without a warehouse.
 """
+import contextlib
 import dataclasses
 import datetime as dt
 import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
 
 import anyio
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -303,3 +308,26 @@ class Page:
             raise HTTPException(404)
         return HTMLResponse(path.read_text(encoding="utf-8"), headers=HEADERS)
 
+
+@contextlib.contextmanager
+def serving(settings: Settings, **options) -> Iterator[str]:
+    """The page for `settings`' home on a free port of 127.0.0.1, in a thread of this process, until the
+    block ends; yields its address (make screenshots, the tests)."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, **options), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the page's server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
