@@ -22,7 +22,7 @@ from parity.config import Config, Settings
 from parity.deadlines import record_timeliness
 from parity.faults import fault_point
 from parity.isolation import ReadRequest, read_each_isolated
-from parity.private import private_dir
+from parity.private import copy_private, private_dir
 from parity.pseudonym import check_key, load_key, pseudonymise_table, record_key
 from parity.quality.gate import CROSS_TABLE_RULES, CheckSummary, Verdict, check_quarter, check_table, compared_with
 from parity.quality.report import Recheck, TableResult
@@ -196,18 +196,13 @@ def archive_copy(settings: Settings, country: str, path: Path) -> tuple[Path, st
     for leftover in folder.glob(".*.partial"):  # a killed copy's (the caller holds the warehouse lock)
         leftover.unlink()
     partial = folder / f".{os.getpid()}.partial"
-    digest = hashlib.sha256()
     with os.fdopen(_open_delivery(path), "rb") as source:
         before = os.fstat(source.fileno())
-        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as target:
-            for block in iter(lambda: source.read(1 << 20), b""):
-                digest.update(block)
-                target.write(block)
+        sha256 = copy_private(source, partial)
         after = os.fstat(source.fileno())
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
         partial.unlink()
         return None
-    sha256 = digest.hexdigest()
     target = private_dir(folder / sha256[:2]) / f"{sha256}{path.suffix}"
     partial.replace(target)
     return target, sha256

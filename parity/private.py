@@ -2,6 +2,7 @@
 readable by its owner only (directories 0700, files 0600), from the first byte. The one exception is
 public.duckdb, which analysts on the machine may read (and $PARITY_HOME itself, 0711, so that they
 can reach it by its path without listing what lies beside it)."""
+import hashlib
 import os
 from pathlib import Path
 
@@ -28,6 +29,17 @@ def write_private(path: Path, data: bytes) -> Path:
         f.write(data)
     path.chmod(0o600)
     return path
+
+
+def copy_private(source, path: Path) -> str:
+    """Copy the binary file object `source` into `path`, a new file, owner-only from its creation, in
+    blocks; returns the SHA-256 of what was copied."""
+    digest = hashlib.sha256()
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as target:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            digest.update(block)
+            target.write(block)
+    return digest.hexdigest()
 
 
 def prepare_home(home: Path) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from parity.config import Settings
-from parity.private import private_dir
+from parity.private import copy_private, private_dir
 from sources.reader import exact_delivery_name
 
 UPLOADS = "uploads"  # in $PARITY_HOME/web
@@ -40,12 +40,7 @@ def new_upload(web_dir: Path) -> Path:
 def store(folder: Path, index: int, name: str, source) -> Uploaded:
     """Copy one uploaded file (`source`: a binary file object) into the upload's folder."""
     stored = folder / f"{index}.upload"
-    digest = hashlib.sha256()
-    with os.fdopen(os.open(stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as target:
-        for block in iter(lambda: source.read(CHUNK), b""):
-            digest.update(block)
-            target.write(block)
-    return Uploaded(stored, name, digest.hexdigest())
+    return Uploaded(stored, name, copy_private(source, stored))
 
 
 def write_manifest(folder: Path, files: list[Uploaded]) -> None:
