@@ -22,12 +22,14 @@ def private_dir(path: Path) -> Path:
 
 
 def write_private(path: Path, data: bytes) -> Path:
-    """Write `path` (replacing it) with owner-only permissions from its creation."""
+    """Write `path` (replacing it) with owner-only permissions from its creation, whole: through a
+    temporary name and a rename, so that a reader (the focal points' page) sees the old file or the
+    new one, never half of one."""
     private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
         f.write(data)
-    path.chmod(0o600)
+    partial.replace(path)
     return path
 
 

@@ -11,13 +11,12 @@ The file holds counts, dates, file names and report paths: never a person or a r
 """
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from parity.config import Settings
 from parity.deadlines import first_accepted_personnel
-from parity.private import private_dir
+from parity.private import write_private
 
 STATUS_DIR = "status"  # in $PARITY_HOME
 VERSION_COLUMNS = ("delivery_id", "period", "received_at", "outcome", "tables_accepted", "tables_unchanged",
@@ -42,9 +41,9 @@ class Version:
 @dataclass(frozen=True)
 class CountryStatus:
     country: str
-    written_at: dt.datetime | None  # None: no load has written one yet
     first_accepted: dict[str, dt.datetime] = field(default_factory=dict)  # personnel, by quarter
     versions: list[Version] = field(default_factory=list)  # newest first
+    received: frozenset[str] = frozenset()  # the SHA-256 of every file received (a sent file is loaded)
 
     def report_of(self, delivery_id: int) -> Version | None:
         return next((v for v in self.versions if v.delivery_id == delivery_id), None)
@@ -56,7 +55,7 @@ def status_file(settings: Settings, country: str) -> Path:
 
 def write_status(con, settings: Settings, country: str, now: dt.datetime) -> Path:
     """The country's status from the warehouse (`con`, after the load's commit), replacing the file
-    whole (a reader sees the old file or the new one, never half of one)."""
+    whole (write_private: a reader sees the old file or the new one)."""
     rows = con.execute(f"""SELECT {", ".join(VERSION_COLUMNS)} FROM meta.deliveries WHERE country_code = ?
                            ORDER BY received_at DESC, delivery_id DESC""", [country]).fetchall()
     content = {
@@ -64,23 +63,19 @@ def write_status(con, settings: Settings, country: str, now: dt.datetime) -> Pat
         "written_at": now.isoformat(),
         "first_accepted": {period: at.isoformat() for period, at in first_accepted_personnel(con, country).items()},
         "versions": [{**dict(zip(VERSION_COLUMNS, row)), "received_at": row[2].isoformat()} for row in rows],
+        "received": [sha256 for (sha256,) in con.execute(
+            "SELECT DISTINCT sha256 FROM meta.received_files WHERE country_code = ? ORDER BY 1", [country]).fetchall()],
     }
-    path = status_file(settings, country)
-    private_dir(path.parent)
-    partial = path.with_name(f".{country}.{os.getpid()}.partial")
-    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
-        json.dump(content, f, ensure_ascii=False, indent=1)
-    partial.replace(path)
-    return path
+    return write_private(status_file(settings, country), json.dumps(content, ensure_ascii=False, indent=1).encode())
 
 
 def read_status(settings: Settings, country: str) -> CountryStatus:
     """What the last load wrote for `country` (nothing yet: no version, no accepted quarter)."""
     path = status_file(settings, country)
     if not path.exists():
-        return CountryStatus(country, None)
+        return CountryStatus(country)
     content = json.loads(path.read_text(encoding="utf-8"))
     return CountryStatus(
-        country, dt.datetime.fromisoformat(content["written_at"]),
-        {period: dt.datetime.fromisoformat(at) for period, at in content["first_accepted"].items()},
-        [Version(**{**v, "received_at": dt.datetime.fromisoformat(v["received_at"])}) for v in content["versions"]])
+        country, {period: dt.datetime.fromisoformat(at) for period, at in content["first_accepted"].items()},
+        [Version(**{**v, "received_at": dt.datetime.fromisoformat(v["received_at"])}) for v in content["versions"]],
+        frozenset(content["received"]))

@@ -139,6 +139,8 @@ def test_a_file_sent_through_the_page_is_loaded_by_the_sensor_and_its_report_sho
     page.goto(f"{url}/status")
     row = page.locator("tr[data-period='2024Q4']")
     assert web_text("cnr", "state_late") in row.inner_text()  # 2024Q4 was due on 2025-01-30
+    waiting = web_text("cnr", "sent_waiting", file="", sent_at="").rsplit(":", 1)[-1].strip()
+    assert waiting and waiting not in row.inner_text()  # loaded: no longer waiting
     page.click("tr[data-period='2024Q4'] a")
     assert page.locator("section[lang=cnr] h1").inner_text() == label("cnr", "title", country="MNE", period="2024Q4")
     report = page.url

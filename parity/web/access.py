@@ -133,11 +133,11 @@ class AccessStore:
 
     # --- signing in -----------------------------------------------------------------------------
 
-    def sign_in(self, token: str, address: str, now: dt.datetime) -> tuple[str, str] | None:
-        """(session cookie, country) for a valid token; None for any other, counted as a failure of
+    def sign_in(self, token: str, address: str, now: dt.datetime) -> str | None:
+        """A new session's cookie for a valid token; None for any other, counted as a failure of
         `address` (so is a token another country's page might guess: tokens name no country)."""
         with self._connect() as con:
-            found = con.execute("SELECT token_id, country FROM tokens WHERE sha256 = ? AND revoked_at IS NULL",
+            found = con.execute("SELECT token_id FROM tokens WHERE sha256 = ? AND revoked_at IS NULL",
                                 [_digest(token)]).fetchone()
             if found is None:
                 con.execute("INSERT INTO failed_sign_ins (address, at) VALUES (?, ?)", [address, _iso(now)])
@@ -148,7 +148,7 @@ class AccessStore:
                          _iso(now + dt.timedelta(hours=SESSION_HOURS))])
             con.execute("UPDATE tokens SET last_used_at = ? WHERE token_id = ?", [_iso(now), found[0]])
             con.execute("DELETE FROM sessions WHERE expires_at < ?", [_iso(now)])
-        return cookie, found[1]
+        return cookie
 
     def refused(self, address: str, now: dt.datetime) -> bool:
         """Whether `address` has used up its failed sign-ins (FAILED_SIGN_INS within FAILED_WINDOW)."""
@@ -192,8 +192,9 @@ class AccessStore:
             con.executemany("INSERT INTO sent (country, period, file_name, sha256, sent_at) VALUES (?, ?, ?, ?, ?)",
                             [(country, *f, _iso(now)) for f in files])
 
-    def sent(self, country: str) -> list[tuple[str, str, dt.datetime]]:
-        """(period, file name, sent at) of the files sent through the page, newest first."""
+    def sent(self, country: str) -> list[tuple[str, str, str, dt.datetime]]:
+        """(period, file name, sha256, sent at) of the files sent through the page, newest first."""
         with self._connect() as con:
-            return [(p, f, dt.datetime.fromisoformat(at)) for p, f, at in con.execute(
-                "SELECT period, file_name, sent_at FROM sent WHERE country = ? ORDER BY sent_at DESC", [country])]
+            return [(p, f, sha256, dt.datetime.fromisoformat(at)) for p, f, sha256, at in con.execute(
+                "SELECT period, file_name, sha256, sent_at FROM sent WHERE country = ? ORDER BY sent_at DESC",
+                [country])]

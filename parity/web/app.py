@@ -33,7 +33,7 @@ from parity.check import check_files, language_of
 from parity.config import Settings
 from parity.deadlines import due_date, timeliness, watched_periods
 from parity.messages import LANGUAGES, label, web_text
-from parity.quality.report import STYLE, local_time, report_sections, verdict, verdict_line
+from parity.quality.report import STYLE, local_time, report_sections, verdict_line
 from parity.status import read_status
 from parity.web import uploads
 from parity.web.access import FAILED_WINDOW, AccessStore, Session
@@ -188,10 +188,9 @@ class Page:
             csrf, token = form.get("csrf"), form.get("token")
         if not self._same_token(csrf, request.cookies.get(SIGN_IN_COOKIE, "")):
             return self._refuse_form(request, lang, None)
-        signed = self.store.sign_in(token.strip() if isinstance(token, str) else "", address, now)
-        if signed is None:
+        cookie = self.store.sign_in(token.strip() if isinstance(token, str) else "", address, now)
+        if cookie is None:
             return self._sign_in_page(request, lang, status_code=401, failed=True)
-        cookie, _ = signed
         response = RedirectResponse("/check", status_code=303, headers=HEADERS)
         self._cookie(response, SESSION_COOKIE, cookie)
         response.delete_cookie(SIGN_IN_COOKIE)
@@ -245,8 +244,8 @@ class Page:
             self.store.hold_upload(session, None)
             uploads.delete(folder)
         return self._check_page(
-            request, session, lang, verdict_line=verdict_line(versions, lang),
-            verdict=verdict(versions, lang), ready=not errors, fingerprint=uploads.fingerprint(stored),
+            request, session, lang, verdict_line=verdict_line(versions, lang), ready=not errors,
+            fingerprint=uploads.fingerprint(stored),
             files=[f.name for f in stored], reports=[report_sections(v, lang, check=True) for v in versions])
 
     def _check_files(self, country: str, stored: list[uploads.Uploaded]):
@@ -264,7 +263,7 @@ class Page:
         files = uploads.read_manifest(folder) if folder else []
         if not files or not self._same_token(shown, uploads.fingerprint(files)):
             return self._check_page(request, session, lang, status_code=409, notice="nothing_to_send")
-        now = self.settings.clock.now()  # the pipeline's time: compared with the status file's
+        now = self.settings.clock.now()  # the pipeline's time, as the status page shows it
         sent = uploads.send(self.settings, session.country, files)
         self.store.record_sent(session.country, sent, now)
         self.store.hold_upload(session, None)
@@ -283,10 +282,9 @@ class Page:
         focal_point = self.config.focal_points[session.country]
         status = read_status(self.settings, session.country)
         now = self.settings.clock.now()
-        written = status.written_at or dt.datetime.min.replace(tzinfo=dt.UTC)
-        waiting = [(p, f, at) for p, f, at in self.store.sent(session.country) if at > written]
+        waiting = [(p, f, at) for p, f, sha256, at in self.store.sent(session.country) if sha256 not in status.received]
         quarters = []
-        for period in reversed(watched_periods(focal_point, now) or []):
+        for period in reversed(watched_periods(focal_point, now)):
             key = str(period)
             state = timeliness(focal_point, period, status.first_accepted.get(key), now)
             quarters.append({
