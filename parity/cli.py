@@ -305,9 +305,8 @@ def cmd_token(args) -> int:
     settings = Settings.from_env()
     store, now = AccessStore(settings.web_dir), dt.datetime.now(dt.UTC)
     if args.action == "issue":
-        if args.country not in settings.config().focal_points:
-            print(f"parity token: {args.country} is not a configured country ({', '.join(settings.config().focal_points)})",
-                  file=sys.stderr)
+        if args.country not in (countries := settings.config().focal_points):
+            print(f"parity token: {args.country} is not a configured country ({', '.join(countries)})", file=sys.stderr)
             return EXIT_REFUSED
         token_id, token = store.issue(args.country, now, args.note)
         print(f"token {token_id} for {args.country} (shown this once; give it to the focal point by another way than "

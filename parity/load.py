@@ -126,8 +126,9 @@ def _load(settings: Settings, say, build: bool) -> LoadReport:
         stale = warehouse.stale_layers(con, settings.public_warehouse.exists())
         # every country's status file again: also one a home had before the page existed, or one an ingest
         # committed and could not write
+        now = settings.clock.now()
         for country in DIALECTS:
-            write_status(con, settings, country, settings.clock.now())
+            write_status(con, settings, country, now)
     report = LoadReport(rows, skipped, None, failures=failures, freed=freed)
     accepted = any(r[4] == "accepted" for r in rows)
     if build and (accepted or stale):

@@ -89,8 +89,17 @@ def _sorted_problems(version: SubmissionVersion) -> list[Problem]:
     return sorted(version.problems, key=lambda p: (p.severity != "error", p.file, p.sheet or "", p.row or 0))
 
 
-def _status(lang: str, table: TableResult) -> str:
+def _status(lang: str, table: TableResult, check: bool = False) -> str:
+    """What became of a table (with its version); of a check: whether it would pass."""
+    if check:
+        return label(lang, f"check_{table.status}")
     return label(lang, table.status) + (f" (v{table.version})" if table.version else "")
+
+
+def _check_next(version: SubmissionVersion, lang: str) -> str:
+    """A check's last line: correct and check again, or send as they are."""
+    errors = any(p.severity == "error" for p in version.problems)
+    return label(lang, "check_next_errors" if errors else "check_next_ready", country=version.country)
 
 
 def problem_fields(lang: str, p: Problem) -> dict[str, str]:
@@ -177,7 +186,7 @@ def text_in(version: SubmissionVersion, lang: str, name: str | None = None, limi
     for t in version.tables:
         where = table_name(lang, t) + (f" ({label(lang, 'sheet')} {t.sheet})" if t.sheet else "")
         rows = f", {label(lang, 'rows')}: {t.rows}" if t.rows is not None else ""
-        status = label(lang, f"check_{t.status}") if check else _status(lang, t)
+        status = _status(lang, t, check)
         out.append(f"  - {t.file}: {where} – {status}{rows}")
     problems = _sorted_problems(version)
     out.append("")
@@ -201,8 +210,7 @@ def text_in(version: SubmissionVersion, lang: str, name: str | None = None, limi
                        + ("" if r.problems else label(lang, "recheck_clean")))
             out += _problem_lines(lang, r.problems) + [f"      {s.render(lang)}" for s in r.skipped]
     if check:
-        errors = any(p.severity == "error" for p in problems)
-        out += ["", label(lang, "check_next_errors" if errors else "check_next_ready", country=version.country)]
+        out += ["", _check_next(version, lang)]
     return "\n".join(out)
 
 
@@ -257,11 +265,9 @@ def report_sections(version: SubmissionVersion, lang: str, check: bool = False) 
     sections = []
     for language in languages(lang):
         L = lambda key, language=language, **kw: e(label(language, key, **kw))  # noqa: E731 - a shorthand used here
-        status = (lambda t, language=language: label(language, f"check_{t.status}")) if check else \
-            (lambda t, language=language: _status(language, t))
         rows = "".join(
             f"<tr><td>{e(t.file)}</td><td>{e(table_name(language, t))}</td><td>{e(t.sheet or '')}</td>"
-            f"<td>{e(status(t))}</td><td>{'' if t.rows is None else t.rows}</td></tr>"
+            f"<td>{e(_status(language, t, check))}</td><td>{'' if t.rows is None else t.rows}</td></tr>"
             for t in version.tables)
         problems = _sorted_problems(version)
         intro = "" if check else "".join(
@@ -277,12 +283,11 @@ def report_sections(version: SubmissionVersion, lang: str, check: bool = False) 
             + "".join(f"<p>{e(s.render(language))}</p>" for s in r.skipped) + "</li>"
             for r in version.rechecks) + "</ul>") if version.rechecks else ""
         if check:
-            errors = any(p.severity == "error" for p in problems)
             head = (f'<h1>{L("check_title", country=version.country, period=version.period)}</h1>'
                     f'<p class="outcome">{e(verdict([version], language))}</p>'
                     f'<p>{L("check_intro", checked_at=version.local_time(), timezone=version.timezone)}</p>'
                     f'<h2>{L("checked")}</h2>')
-            last = L("check_next_errors" if errors else "check_next_ready", country=version.country)
+            last = e(_check_next(version, language))
         else:
             received = L("received_intro", period=version.period, received_at=version.local_time(),
                          timezone=version.timezone)
