@@ -58,10 +58,13 @@ class Problem:
     def fix(self) -> str:
         return self.text("en", "fix")
 
+    def found_in(self, lang: str) -> str | None:
+        """What was found: the cell as written, or the rule's own words in `lang` for a derived value."""
+        return self.value if self.value is not None else self.text(lang, "found")
+
     @property
     def found(self) -> str | None:
-        """What was found: the cell as written, or the rule's own words for a derived value."""
-        return self.value if self.value is not None else self.text("en", "found")
+        return self.found_in("en")
 
     def location(self) -> str:
         parts = [self.file]

@@ -103,11 +103,10 @@ def _check_next(version: SubmissionVersion, lang: str) -> str:
 
 
 def problem_fields(lang: str, p: Problem) -> dict[str, str]:
-    found = p.value if p.value is not None else p.text(lang, "found")
     return {
         "severity": label(lang, p.severity), "file": p.file, "sheet": p.sheet or "",
         "row": "" if p.row is None else str(p.row), "column": p.column or "",
-        "found": found or "", "expected": p.text(lang, "expected"), "fix": p.text(lang, "fix"),
+        "found": p.found_in(lang) or "", "expected": p.text(lang, "expected"), "fix": p.text(lang, "fix"),
     }
 
 
