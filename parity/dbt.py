@@ -116,7 +116,10 @@ def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None 
         shutil.copy(prepared, target_path / PARSE_CACHE)
     with generated_profile(output) as profiles:
         variables = dbt_vars(settings) if settings else []
-        subprocess.run([str(DBT_EXECUTABLE), *args, *variables, "--quiet", "--project-dir", str(project_dir),
+        # dbt's log file at info, as the loads' builds keep it: debug writes every query and event (about 1 s
+        # of a build); errors are at error level, and a developer running dbt by hand gets debug
+        subprocess.run([str(DBT_EXECUTABLE), *args, *variables, "--quiet", "--log-level-file", "info",
+                        "--project-dir", str(project_dir),
                         "--profiles-dir", str(profiles), *elsewhere],
                        check=True, env={**os.environ, **environment}, cwd=project_dir, stdout=subprocess.DEVNULL)
 

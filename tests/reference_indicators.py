@@ -27,12 +27,21 @@ class _Rows(list):
 
     def share(self, code, country, period, frame, is_numerator, breakdowns=(), person=None):
         """Total row always; a breakdown row per value present (so its denominator is above 0)."""
-        def count(f):
-            return f[person].nunique() if person else len(f)
-        self.add(code, country, period, "total", "total", count(frame[is_numerator(frame)]), count(frame))
+        numerator = is_numerator(frame)
+        if person:
+            def count(f):
+                return f[person].nunique()
+            self.add(code, country, period, "total", "total", count(frame[numerator]), count(frame))
+            for name, column in breakdowns:
+                for value, group in frame.dropna(subset=[column]).groupby(column):
+                    self.add(code, country, period, name, value, count(group[is_numerator(group)]), count(group))
+            return
+        # rows, not persons: counted by value in one pass (groupby leaves out a missing value)
+        self.add(code, country, period, "total", "total", numerator.sum(), len(frame))
         for name, column in breakdowns:
-            for value, group in frame.dropna(subset=[column]).groupby(column):
-                self.add(code, country, period, name, value, count(group[is_numerator(group)]), count(group))
+            counts = numerator.groupby(frame[column], observed=True).agg(["sum", "size"])
+            for value, (women, rows) in counts.iterrows():
+                self.add(code, country, period, name, value, women, rows)
 
 
 def reference_indicators(data: dict[tuple[str, str], dict[str, pd.DataFrame]]) -> pd.DataFrame:
