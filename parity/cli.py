@@ -150,10 +150,12 @@ def _write_last_reports(settings: Settings) -> None:
         pdf = False
     built = build_reports(settings, settings.config(), quarter, pdf=pdf)
     kinds = "HTML and PDF" if pdf else "HTML"
-    print(f"\nReports of {quarter} ({kinds}, {len(built)} areas: {', '.join(r.area for r in built)}):\n"
+    areas = sorted({r.area for r in built})
+    print(f"\nReports of {quarter} ({kinds}, with their tables as CSV and XLSX; {len(areas)} areas: {', '.join(areas)}; "
+          f"each country in its language and English, the region in all five):\n"
           f"  {report_dir(settings, quarter)}/\n  e.g. {built[-1].html}"
           + (f"\n       {built[-1].pdf}" if pdf else "")
-          + "\nAnother quarter or one country: .venv/bin/parity report --period 2024Q3 [--country MNE]")
+          + "\nAnother quarter, area or language: .venv/bin/parity report --period 2024Q3 [--country MNE] [--lang en]")
 
 
 def _print_how_to_query(settings: Settings) -> None:
@@ -184,29 +186,44 @@ Dagster UI and the focal points' page: make dev    dbt docs: make docs""")
 
 def cmd_report(args) -> int:
     from parity.disclosure import DisclosureError
+    from parity.messages import LANGUAGES
     from parity.regions import areas
     from parity.reports.build import build_reports
-    from parity.reports.data import quarters_with_data
+    from parity.reports.data import quarters_with_data, report_quarters
     from parity.reports.pdf import ChromiumMissing
+    from sources.period import Period
 
     settings = Settings.from_env()
-    quarters = quarters_with_data(settings)
-    period = args.period or (quarters[-1] if quarters else None)
-    if period not in quarters:
-        print(f"parity report: no indicators for {period or 'any quarter'} in {settings.public_warehouse} "
-              f"(quarters with data: {', '.join(quarters) or 'none'}); load and build first", file=sys.stderr)
+    config = settings.config()
+    quarters, with_data = report_quarters(config, settings.clock.now()), quarters_with_data(settings)
+    try:
+        period = str(Period.parse(args.period)) if args.period else (with_data or quarters or [None])[-1]
+    except ValueError:
+        print(f"parity report: {args.period!r} is not a quarter (e.g. 2024Q4)", file=sys.stderr)
+        return 2
+    if period not in quarters and period not in with_data:
+        span = f"{quarters[0]} to {quarters[-1]}" if quarters else "none: no country is configured"
+        print(f"parity report: no report for {period}: reports cover the quarters from the first of the configured "
+              f"countries to the current one ({span})", file=sys.stderr)
         return 1
     if args.country and args.country not in areas():
         print(f"parity report: unknown area {args.country} (one of {', '.join(areas())})", file=sys.stderr)
         return 2
+    if args.lang and args.lang not in LANGUAGES:
+        print(f"parity report: unknown language {args.lang} (one of {', '.join(LANGUAGES)})", file=sys.stderr)
+        return 2
     chosen = (args.country,) if args.country else areas()
     try:
-        built = build_reports(settings, settings.config(), period, chosen, pdf=not args.no_pdf)
+        built = build_reports(settings, config, period, chosen, pdf=not args.no_pdf,
+                              languages=(args.lang,) if args.lang else None)
     except (ChromiumMissing, DisclosureError) as e:
         print(f"parity report: {e}", file=sys.stderr)
         return 1
     for report in built:
-        print(f"{report.area} {report.period}: {report.html}" + (f"\n{'':12}{report.pdf}" if report.pdf else ""))
+        files = [report.html, report.pdf, report.csv, report.xlsx]
+        print(f"{report.area} {report.period} {report.lang}: " + f"\n{'':16}".join(str(f) for f in files if f))
+    if period not in with_data:
+        print(f"{period} has no figures yet: the reports say what is due, received and missing")
     return 0
 
 
@@ -354,10 +371,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--html", metavar="DIR", help="also write the HTML report into DIR")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("report", help="write the quarterly reports (HTML and PDF) per country and for the region")
-    p.add_argument("--period", help="the quarter, e.g. 2024Q4 (default: the latest with data)")
+    p = sub.add_parser("report", help="write the quarterly reports (HTML, PDF and their tables as CSV and XLSX) per "
+                                      "country and for the region, in their languages")
+    p.add_argument("--period", help="the quarter, e.g. 2024Q4 (default: the latest with data); a quarter without "
+                                    "figures gets the report of what is due, received and missing")
     p.add_argument("--country", metavar="AREA", help="only this country or region (WB4: the four countries; "
                                                      "dbt_project/seeds/region_members.csv)")
+    p.add_argument("--lang", help="only this language: en, bs, cnr, mk or sr (default: a country's language and "
+                                  "English; the region's in all five)")
     p.add_argument("--no-pdf", action="store_true", help="HTML only (no Chromium needed)")
     p.set_defaults(func=cmd_report)
 

@@ -36,6 +36,13 @@ def _configure_a_fifth_country(project: Path) -> None:
         f.write(f"{NEW},Albania,cnr,false\n{REGION},Western Balkans (five countries),,true\n")
     with (seeds / "region_members.csv").open("a", encoding="utf-8") as f:
         f.write("".join(f"{REGION},{c}\n" for c in ("BIH", "MKD", "MNE", "SRB", NEW)))
+    with (project / "parity" / "messages" / "catalogue.toml").open("a", encoding="utf-8") as f:
+        for code, names in ((NEW, ("Albania", "Albanija", "Albanija", "Албанија", "Албанија")),
+                            (REGION, ("Western Balkans (five countries)", "Zapadni Balkan (pet zemalja)",
+                                      "Zapadni Balkan (pet zemalja)", "Западен Балкан (пет земји)",
+                                      "Западни Балкан (пет земаља)"))):
+            f.write(f'\n[data."country.{code}"]\nreview = "draft"\n'
+                    + "".join(f'{lang} = "{name}"\n' for lang, name in zip(("en", "bs", "cnr", "mk", "sr"), names)))
     config = project / "config" / "parity.toml"
     mne = config.read_text(encoding="utf-8").split("[countries.MNE]")[1].split("\n\n")[0]
     with config.open("a", encoding="utf-8") as f:
@@ -83,6 +90,10 @@ def test_a_fifth_country_and_a_region_that_includes_it_need_no_code_change(tmp_p
 
     reports = parity("parity.cli", "report", "--period", "2024Q4", "--no-pdf")
     built = sorted(p.name for p in (home / "reports" / "2024Q4").glob("*.html"))
-    assert built == sorted(f"parity_{a}_2024Q4.html" for a in ("ALB", "BIH", "MKD", "MNE", "SRB", "WB4", "WB5")), reports
-    wb5 = (home / "reports" / "2024Q4" / f"parity_{REGION}_2024Q4.html").read_text(encoding="utf-8")
-    assert "Albania" in wb5 and f"Regional figures ({REGION})" in wb5
+    languages = {"ALB": "cnr", "BIH": "bs", "MKD": "mk", "MNE": "cnr", "SRB": "sr"}
+    assert built == sorted([f"parity_{a}_2024Q4_{lang}.html" for a, own in languages.items() for lang in (own, "en")]
+                           + [f"parity_{r}_2024Q4_{lang}.html" for r in ("WB4", REGION)
+                              for lang in ("en", "bs", "cnr", "mk", "sr")]), reports
+    wb5 = (home / "reports" / "2024Q4" / f"parity_{REGION}_2024Q4_en.html").read_text(encoding="utf-8")
+    assert "Albania" in wb5 and "Western Balkans (five countries)" in wb5
+    assert "Албанија" in (home / "reports" / "2024Q4" / f"parity_{REGION}_2024Q4_sr.html").read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ import pytest
 
 from parity.config import DBT_PROJECT_DIR, PROJECT_DIR
 from parity.messages import CATALOGUE, LANGUAGES, REVIEWED, awaiting_review, entries, placeholders
+from parity.reports.locale import Writer, plural_forms
 from sources.tables import CODE_LISTS
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
@@ -16,22 +17,45 @@ LATIN_ALLOWED = re.compile(r"\{\w+\}|parity|UNDP SEESAC|SEESAC|CSV|UTF-8|Windows
                            r"ranks\.csv|NATO|gender coach|\(;\)|[A-Z]{2,}-?\d*")
 
 
+def forms(text: str | dict) -> list[str]:
+    """An entry's text in one language: itself, or each of its plural forms."""
+    return list(text.values()) if isinstance(text, dict) else [text]
+
+
 def test_every_entry_is_in_every_language_with_the_same_placeholders_and_a_review_status():
     for section, items in entries().items():
         assert items, section
         for key, entry in items.items():
             assert set(entry) == set(LANGUAGES) | {"review"}, (section, key)
             assert entry["review"] in ("draft", REVIEWED), (section, key)
-            assert len({frozenset(placeholders(entry[lang])) for lang in LANGUAGES}) == 1, (section, key)
+            assert len({frozenset(placeholders(text)) for lang in LANGUAGES for text in forms(entry[lang])}) == 1, \
+                (section, key)
             for lang in {"sr", "mk"}:
-                latin = re.sub(r"[^A-Za-z]", "", LATIN_ALLOWED.sub("", entry[lang]))
-                assert not latin or CYRILLIC.search(entry[lang]), (section, key, lang, entry[lang])
-                assert not latin, (section, key, lang, latin)
+                for text in forms(entry[lang]):
+                    latin = re.sub(r"[^A-Za-z]", "", LATIN_ALLOWED.sub("", text))
+                    assert not latin or CYRILLIC.search(text), (section, key, lang, text)
+                    assert not latin, (section, key, lang, latin)
+
+
+def test_a_plural_entry_has_the_forms_each_language_makes():
+    """CLDR's plural categories: English and Macedonian one/other, Bosnian, Montenegrin and Serbian
+    one/few/other; and the text of each form is the one the language uses for such a count."""
+    plurals = {(section, key): entry for section, items in entries().items() for key, entry in items.items()
+               if any(isinstance(entry[lang], dict) for lang in LANGUAGES)}
+    assert plurals, "the reports count countries in their words"
+    assert plural_forms("bs") == plural_forms("sr") == plural_forms("cnr") == ("one", "few", "other")
+    assert plural_forms("en") == plural_forms("mk") == ("one", "other")
+    for where, entry in plurals.items():
+        for lang in LANGUAGES:
+            assert isinstance(entry[lang], dict) and tuple(entry[lang]) == plural_forms(lang), (where, lang)
+    counted = Writer("sr").text("rank", rank=2, n=4, count=4), Writer("sr").text("rank", rank=2, n=5, count=5)
+    assert "4 земље" in counted[0] and "5 земаља" in counted[1]
 
 
 # Words an English text shares with a language's own: names (parity, Excel), and words the languages
 # have too ("status"; "list", a sheet, in Bosnian and Montenegrin)
 SHARED_WORDS = {"parity", "excel", "xlsx", "ranks", "windows", "status", "list", "seesac", "undp", "nato"}
+SECTIONS = ("labels", "rules", "skipped", "web", "report")  # the sections of sentences (data holds names)
 
 
 def _words(text: str) -> set[str]:
@@ -39,12 +63,13 @@ def _words(text: str) -> set[str]:
 
 
 def english_words_in(text: str) -> set[str]:
-    """The English words of the catalogue's texts (labels, rules, skipped checks) found in `text`."""
+    """The English words of the catalogue's texts (labels, rules, skipped checks, the page, the reports)
+    found in `text`."""
     english = set()
-    for section in ("labels", "rules", "skipped", "web"):
+    for section in SECTIONS:
         for key, entry in entries()[section].items():
             if key != "language":  # the language names: each is its own word
-                english |= _words(entry["en"].format_map(_Blank()))
+                english |= {w for text in forms(entry["en"]) for w in _words(text.format_map(_Blank()))}
     text = re.sub(r"\S+\.(?:csv|xlsx|html)\b", "", text)  # file names are the MoD's, in any language
     return (_words(text) & english) - SHARED_WORDS
 
@@ -56,9 +81,10 @@ class _Blank(dict):
 
 @pytest.mark.parametrize("lang", sorted(set(LANGUAGES) - {"en"}))
 def test_no_english_word_of_the_catalogue_in_another_languages_text(lang):
-    for section in ("labels", "rules", "skipped", "web"):
+    for section in SECTIONS:
         for key, entry in entries()[section].items():
-            assert english_words_in(entry[lang].format_map(_Blank())) == set(), (section, key, lang)
+            for text in forms(entry[lang]):
+                assert english_words_in(text.format_map(_Blank())) == set(), (section, key, lang)
 
 
 def _seed(name: str) -> dict[str, str]:
@@ -86,11 +112,12 @@ def test_readme_says_how_many_entries_await_a_native_speakers_review():
     readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
     pending = awaiting_review()
     said = re.search(r"await\s+a\s+native\s+speaker's\s+review:\s+(\d+)\s+of\s+(\d+)\s+\(labels\s+(\d+),\s+"
-                     r"rules\s+(\d+),\s+skipped\s+checks\s+(\d+),\s+data\s+(\d+),\s+page\s+(\d+)\)", readme)
+                     r"rules\s+(\d+),\s+skipped\s+checks\s+(\d+),\s+data\s+(\d+),\s+page\s+(\d+),\s+"
+                     r"reports\s+(\d+)\)", readme)
     assert said, "README: the translations' review status"
     total = sum(len(items) for items in entries().values())
     assert tuple(map(int, said.groups())) == (sum(pending.values()), total, pending["labels"], pending["rules"],
-                                              pending["skipped"], pending["data"], pending["web"])
+                                              pending["skipped"], pending["data"], pending["web"], pending["report"])
 
 
 @pytest.mark.parametrize("lang", sorted(set(LANGUAGES) - {"en"}))

@@ -5,6 +5,7 @@ timeliness (the registry of the restricted warehouse: counts and dates, never a 
 Everything a report depends on is in ReportData, so its fingerprint says when the report must be
 built again (a correction, a late delivery, a status that moved from awaiting to missing).
 """
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -36,6 +37,7 @@ class Value:
     value: float | None
     unit: str
     obs_status: str
+    release: int  # the release in which this row last changed (public indicator_values_history)
 
     @property
     def suppressed(self) -> bool:
@@ -70,7 +72,7 @@ class CountryStatus:
     country_code: str
     country_name: str
     due_date: dt.date | None
-    timeliness: str  # on_time | late | missing | awaiting | not_watched
+    timeliness: str  # on_time | late | missing | awaiting | not_expected (before its first quarter) | not_watched
     quality: str  # the latest delivery's outcome: accepted | warnings | partly | rejected | none
     errors: int
     warnings: int
@@ -100,6 +102,10 @@ class ReportData:
     values: tuple[Value, ...]
     deployment_gaps: tuple[DeploymentGap, ...]
     statuses: tuple[CountryStatus, ...]
+    region: str | None = None  # the region the area is compared with (a region: itself)
+    peers: tuple[str, ...] = ()  # the region's countries, compared side by side
+    release: int | None = None  # the release whose values the report shows: the last that changed one of them
+    released_at: dt.datetime | None = None
 
     @functools.cached_property  # not a field: neither compared nor fingerprinted
     def _by_key(self) -> dict[tuple, Value]:
@@ -112,6 +118,11 @@ class ReportData:
     def breakdown(self, code: str, breakdown: str, country: str | None = None) -> list[Value]:
         return [v for v in self.values if v.indicator_code == code and v.breakdown == breakdown
                 and v.country_code == (country or self.area) and v.period == self.period]
+
+    def period_back(self, quarters: int) -> str | None:
+        """The quarter `quarters` before the report's, if the report's time series reaches it."""
+        index = len(self.periods) - 1 - quarters
+        return self.periods[index] if index >= 0 else None
 
     @property
     def is_region(self) -> bool:
@@ -133,34 +144,50 @@ def history(period: Period) -> list[str]:
     return [str(p) for p in periods]
 
 
-def _public_values(public, area: str, countries: tuple[str, ...], periods: list[str]) -> list[Value]:
-    # the area's own rows over time, and for the region each country's rows of the quarter (the comparison)
+def region_of(area: str) -> str | None:
+    """The region a report compares its area with: the region itself, or the first that includes the country."""
+    if area in regions():
+        return area
+    return next((region for region, members in regions().items() if area in members), None)
+
+
+def _public_values(public, shown: list[str], periods: list[str]) -> list[Value]:
+    """The current rows of the areas shown over the time series, each with the release it last changed in."""
     rows = public.execute(
-        "SELECT indicator_code, country_code, period, breakdown, breakdown_value, numerator, denominator, value, "
-        "unit, obs_status FROM indicator_values_public WHERE (country_code = ? AND period IN (SELECT unnest(?))) "
-        "OR (country_code IN (SELECT unnest(?)) AND period = ?) ORDER BY ALL",
-        [area, periods, list(countries), periods[-1]]).fetchall()
+        "SELECT p.indicator_code, p.country_code, p.period, p.breakdown, p.breakdown_value, p.numerator, "
+        "p.denominator, p.value, p.unit, p.obs_status, h.first_release_id FROM indicator_values_public AS p "
+        "JOIN indicator_values_history AS h USING (indicator_code, country_code, period, breakdown, breakdown_value) "
+        "WHERE h.last_release_id IS NULL AND p.country_code IN (SELECT unnest(?)) AND p.period IN (SELECT unnest(?)) "
+        "ORDER BY ALL", [shown, periods]).fetchall()
     return [Value(*row) for row in rows]
 
 
 def _statuses(settings: Settings, config: Config, countries: tuple[str, ...], names: dict[str, str],
               period: Period, now: dt.datetime) -> list[CountryStatus]:
+    """Each country's deliveries of the quarter, also before anything arrived (no warehouse yet)."""
     statuses = []
-    with warehouse.connect(settings.warehouse, read_only=True) as con:
+    with contextlib.ExitStack() as stack:
+        con = stack.enter_context(warehouse.connect(settings.warehouse, read_only=True)) \
+            if settings.warehouse.exists() else None
         for country in countries:
-            tables = tuple(SourceTable(*row) for row in con.execute(
-                "SELECT table_name, version, received_at, row_count FROM meta.current_tables "
-                "WHERE country_code = ? AND period = ? ORDER BY table_name", [country, str(period)]).fetchall())
-            latest = con.execute(
-                "SELECT outcome, errors, warnings, count(*) OVER () FROM meta.deliveries "
-                "WHERE country_code = ? AND period = ? ORDER BY received_at DESC, delivery_id DESC LIMIT 1",
-                [country, str(period)]).fetchone()
+            tables, latest, accepted = (), None, {}
+            if con is not None:
+                tables = tuple(SourceTable(*row) for row in con.execute(
+                    "SELECT table_name, version, received_at, row_count FROM meta.current_tables "
+                    "WHERE country_code = ? AND period = ? ORDER BY table_name", [country, str(period)]).fetchall())
+                latest = con.execute(
+                    "SELECT outcome, errors, warnings, count(*) OVER () FROM meta.deliveries "
+                    "WHERE country_code = ? AND period = ? ORDER BY received_at DESC, delivery_id DESC LIMIT 1",
+                    [country, str(period)]).fetchone()
+                accepted = first_accepted_personnel(con, country)
             focal_point = config.focal_points.get(country)
             if focal_point is None:
                 due, status = None, "not_watched"
+            elif period < Period.parse(focal_point.first_period):
+                due, status = None, "not_expected"
             else:
                 due = due_date(focal_point, period)
-                status = timeliness(focal_point, period, first_accepted_personnel(con, country).get(str(period)), now)
+                status = timeliness(focal_point, period, accepted.get(str(period)), now)
             outcome, errors, warnings, versions = latest or ("none", 0, 0, 0)
             statuses.append(CountryStatus(country, names.get(country, country), due, status, outcome, errors,
                                           warnings, versions, tables))
@@ -175,19 +202,37 @@ def load_report_data(settings: Settings, config: Config, area: str, period: str,
     quarter = Period.parse(period)
     now = now or settings.clock.now()
     countries = countries_of(area)
+    region = region_of(area)
+    peers = regions()[region] if region else ()
+    shown = sorted({area, *countries, *peers, *([region] if region else [])})
     periods = history(quarter)
+    if not settings.public_warehouse.exists():  # nothing published yet: a report of the deliveries alone
+        statuses = _statuses(settings, config, countries, {}, quarter, now)
+        return ReportData(area, area, period, tuple(periods), countries, {}, {}, (), (), tuple(statuses), region, peers)
     with duckdb.connect(str(settings.public_warehouse), read_only=True) as public:
         names = dict(public.execute("SELECT country_code, country_name FROM dim_country").fetchall())
         indicators = {row[0]: Indicator(*row) for row in public.execute(
             "SELECT indicator_code, indicator_name, unit, source_table, numerator_definition, denominator_definition "
             "FROM dim_indicator ORDER BY indicator_code").fetchall()}
-        values = _public_values(public, area, countries, periods)
+        values = _public_values(public, shown, periods)
         gaps = [DeploymentGap(*row) for row in public.execute(
             "SELECT country_code, un_role, obs_status, women_percent, target_percent, gap_points FROM un_parity_gap "
             "WHERE country_code = ? AND period = ? ORDER BY un_role", [area, period]).fetchall()]
+        release = max((v.release for v in values), default=None)
+        released_at = public.execute("SELECT released_at FROM releases WHERE release_id = ?",
+                                     [release]).fetchone()[0] if release else None
     statuses = _statuses(settings, config, countries, names, quarter, now)
     return ReportData(area, names.get(area, area), period, tuple(periods), countries, names, indicators,
-                      tuple(values), tuple(gaps), tuple(statuses))
+                      tuple(values), tuple(gaps), tuple(statuses), region, peers, release, released_at)
+
+
+def report_quarters(config: Config, now: dt.datetime) -> list[str]:
+    """The quarters a report can be about: from the earliest first quarter of the configured countries to
+    the current one (a status report says what is due, received or missing, also before anything arrived)."""
+    firsts = [Period.parse(f.first_period) for f in config.focal_points.values()]
+    if not firsts:
+        return []
+    return [str(p) for p in Period.range(f"{min(firsts)}:{Period.of_date(now.date())}")]
 
 
 def quarters_with_data(settings: Settings) -> list[str]:

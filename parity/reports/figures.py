@@ -1,213 +1,280 @@
-"""The figures of a quarterly report: for each, a chart, the table of its numbers, the definitions of
-the indicators it shows and the submissions they came from. Built from ReportData only, that is
-from disclosure-controlled values: a confidential row stays "suppressed" here too.
+"""The body of a quarterly report: one section per indicator family, each with its trend over the
+report's quarters, the region's countries side by side, a short table, a plain definition, and its
+sources said once. Built from ReportData only, that is from disclosure-controlled values: a withheld
+row stays withheld here too, in every language.
+
+Every number shown carries what it is (`number_attributes`): indicator, area, quarter, breakdown,
+which part of the row (value, women, total, men, a change), and the release. tests/test_reports.py
+recomputes each from public.duckdb.
 """
 from dataclasses import dataclass
 
-from parity.reports import charts
-from parity.reports.charts import MEN, WOMEN, Bar
-from parity.reports.data import WITHHELD, ReportData, Value
+from markupsafe import Markup, escape
 
-SUPPRESSED = "suppressed"
-NOT_REPORTED = "not reported"
-CATEGORY_SERIES = {"WSHARE_UNIFORMED": "Uniformed", "WSHARE_OFFICERS": "Officers", "WSHARE_NCOS": "NCOs",
-                   "WSHARE_SOLDIERS": "Soldiers", "WSHARE_CADETS": "Cadets", "WSHARE_CIVILIANS": "Civilians"}
+from parity.reports import charts
+from parity.reports.charts import AREA, MEN, WOMEN, Bar
+from parity.reports.data import ReportData, Value
+from parity.reports.locale import Writer
+
+CATEGORIES = ("WSHARE_UNIFORMED", "WSHARE_OFFICERS", "WSHARE_NCOS", "WSHARE_SOLDIERS", "WSHARE_CADETS",
+              "WSHARE_CIVILIANS")
 RANK_BANDS = ("OF6+", "OF3-5", "OF1-2", "OR5-9", "OR1-4")
-UN_ROLES = {"contingent": "Contingent troops", "individual": "Staff officers and observers"}
+UN_ROLES = ("contingent", "individual")
+SEXES = (("F", WOMEN), ("M", MEN))
 
 
 @dataclass(frozen=True)
 class Table:
     headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[Markup, ...], ...]
 
 
 @dataclass(frozen=True)
-class Figure:
+class Section:
     anchor: str
     title: str
-    chart: str  # inline SVG
+    definition: str
+    charts: tuple[Markup, ...]
     table: Table
-    indicators: tuple[str, ...]  # codes whose definitions and sources the report prints under the figure
+    sources: Markup
     note: str = ""
 
 
-def count(n: int | None) -> str:
-    return f"{n:,}" if n is not None else ""
+def number_attributes(v: Value, kind: str = "value", base: str | None = None) -> Markup:
+    """What a shown number is: the public row it comes from (indicator, area, quarter, breakdown), the
+    part of it (value, numerator, denominator, complement: the men of a women's share; change: the value
+    minus the value of quarter `base`) and the release it is read from."""
+    attributes = {"indicator": v.indicator_code, "area": v.country_code, "period": v.period,
+                  "breakdown": v.breakdown, "breakdown-value": v.breakdown_value, "kind": kind, "unit": v.unit}
+    if base:
+        attributes["base"] = base
+    return Markup("".join(f' data-{k}="{escape(value)}"' for k, value in attributes.items()))
 
 
-def counted(value: Value | None, column: str) -> str:
-    """A numerator or denominator as a table cell."""
-    if value is None:
-        return ""
-    return SUPPRESSED if value.suppressed else count(getattr(value, column))
+class Numbers:
+    """The report's numbers as `lang` writes them, each wrapped with what it is."""
+
+    def __init__(self, w: Writer, data: ReportData):
+        self.w, self.data = w, data
+
+    def mark(self, v: Value, kind: str, text: str, base: str | None = None, **extra) -> Markup:
+        """`text`, a number derived from row `v` (its `kind`), with what it is."""
+        more = "".join(f' data-{k}="{escape(value)}"' for k, value in extra.items())
+        return Markup(f'<span class="num"{number_attributes(v, kind, base)} data-release="{self.data.release}"'
+                      f'{Markup(more)}>{escape(text)}</span>')
+
+    def value(self, v: Value | None) -> Markup:
+        """A value as a cell: the number, or why there is none."""
+        if v is None:
+            return escape(self.w.text("not_reported"))
+        if v.suppressed:
+            return Markup(f'<span class="withheld">{escape(self.w.text("withheld"))}</span>')
+        if v.value is None:
+            return escape(self.w.text("no_denominator"))
+        return self.mark(v, "value", charts.formatted(self.w, v.value, v.unit))
+
+    def part(self, v: Value | None, kind: str) -> Markup:
+        """numerator, denominator or complement (the men of a women's share) as a cell."""
+        if v is None:
+            return Markup("")
+        if v.suppressed:
+            return Markup(f'<span class="withheld">{escape(self.w.text("withheld"))}</span>')
+        n = {"numerator": v.numerator, "denominator": v.denominator,
+             "complement": None if v.numerator is None or v.denominator is None else v.denominator - v.numerator}[kind]
+        return Markup("") if n is None else self.mark(v, kind, self.w.count(n))
+
+    def change(self, v: Value | None, quarters_back: int) -> Markup:
+        """The change of a share or rate since `quarters_back` quarters, in points, where both are shown."""
+        base = self.data.period_back(quarters_back)
+        before = self.data.get(v.indicator_code, v.country_code, base, v.breakdown, v.breakdown_value) \
+            if v is not None and base else None
+        if not visible(v) or not visible(before) or v.unit == "count":
+            return Markup("")
+        return self.mark(v, "change", self.w.points(v.value - before.value), base)
+
+    def attributes(self, v: Value | None, kind: str = "value") -> Markup:
+        """For a chart's number: the same attributes as a table's."""
+        if not visible(v):
+            return Markup("")
+        return number_attributes(v, kind) + Markup(f' data-release="{self.data.release}"')
 
 
-def shown(value: Value | None, digits: int = 1) -> str:
-    """A value as a table cell: the number, or why there is none."""
-    if value is None:
-        return NOT_REPORTED
-    if value.suppressed:
-        return SUPPRESSED
-    if value.value is None:
-        return "no data (denominator 0)"
-    if value.unit == "count":
-        return f"{value.value:,.0f}"
-    return f"{value.value:.{digits}f}" + ("%" if value.unit == "percent" else " per 1,000")
+def visible(v: Value | None) -> bool:
+    """Shown in the release: not withheld, with a value."""
+    return v is not None and not v.suppressed and v.value is not None
 
 
-def complement(value: Value | None) -> int | None:
-    """Denominator minus numerator (the men of a women's share), where both are shown."""
-    if value is None or value.suppressed or value.numerator is None or value.denominator is None:
-        return None
-    return value.denominator - value.numerator
+def _bar(n: Numbers, label: str, v: Value | None, colour: str = WOMEN, target: float | None = None) -> Bar:
+    return Bar(label, v.value if visible(v) else None, suppressed=v is not None and v.suppressed, colour=colour,
+               target=target, attributes=n.attributes(v))
 
 
-def _bar(label: str, value: Value | None, colour: str = WOMEN, target: float | None = None) -> Bar:
-    return Bar(label, None if value is None or value.suppressed else value.value,
-               suppressed=value is not None and value.suppressed, colour=colour, target=target)
+def _share_rows(n: Numbers, rows: list[tuple[str, Value | None]]) -> Table:
+    """Women, total, share and its changes against the previous quarter and a year before."""
+    w = n.w
+    return Table((w.text("column_women"), w.text("column_total"), w.text("column_share"),
+                  w.text("column_change_quarter"), w.text("column_change_year")),
+                 tuple((escape(label), n.part(v, "numerator"), n.part(v, "denominator"), n.value(v), n.change(v, 1),
+                        n.change(v, 4)) for label, v in rows))
 
 
-def _rate_table(data: ReportData, rows: list[tuple[str, Value | None]]) -> Table:
-    return Table(("", "Numerator", "Denominator", "Value"),
-                 tuple((label, counted(v, "numerator"), counted(v, "denominator"), shown(v)) for label, v in rows))
+def _trend(n: Numbers, chart_id: str, title: str, codes: dict[str, tuple]) -> Markup:
+    """The area's values of each series over the report's quarters."""
+    data = n.data
+    series = {}
+    for label, (code, breakdown, breakdown_value) in codes.items():
+        values = [data.get(code, period=p, breakdown=breakdown, breakdown_value=breakdown_value) for p in data.periods]
+        series[label] = [v.value if visible(v) else None for v in values]
+    return charts.line_chart(n.w, chart_id, title, list(data.periods), series)
+
+
+def _countries(n: Numbers, chart_id: str, title: str, code: str, breakdown: str = "total",
+               breakdown_value: str = "total") -> Markup:
+    """The region's countries side by side in the quarter, the region last; the report's own area stands out."""
+    data, w = n.data, n.w
+    areas = [*data.peers, *([data.region] if data.region else [])]
+    bars = [_bar(n, short(w.data_name(f"country.{c}")),
+                 data.get(code, country=c, breakdown=breakdown, breakdown_value=breakdown_value),
+                 WOMEN if c == data.area else AREA if c == data.region else "#b9a3b9") for c in areas]
+    return charts.bar_chart(w, chart_id, title, bars, scale_max=_scale(bars))
+
+
+def short(name: str) -> str:
+    """A name as a chart's label: without its explanation in parentheses (the table gives it whole)."""
+    return name.split(" (")[0]
 
 
 def _scale(bars: list[Bar], floor: float = 10.0) -> float:
     known = [b.value for b in bars if b.value is not None] + [b.target for b in bars if b.target is not None]
-    return max([floor, *known]) * 1.2
+    return max([floor, *known]) * 1.25
 
 
-def share_over_time(data: ReportData) -> Figure:
-    series = {label: [None if (v := data.get(code, period=p)) is None or v.suppressed else v.value
-                      for p in data.periods] for code, label in CATEGORY_SERIES.items()}
-    rows = tuple((p, *(shown(data.get(code, period=p)) for code in CATEGORY_SERIES)) for p in data.periods)
-    return Figure("share-over-time", "Women's share by category over time",
-                  charts.line_chart("share-over-time", "Women's share by category, percent", list(data.periods), series),
-                  Table(("Quarter", *CATEGORY_SERIES.values()), rows), tuple(CATEGORY_SERIES))
+def sources(n: Numbers, tables: tuple[str, ...]) -> Markup:
+    """Once per section: the accepted version of each table its figures came from, per country, and the
+    release whose values it shows."""
+    w, parts = n.w, []
+    for status in n.data.statuses:
+        used = [t for t in status.tables if t.table_name in tables]
+        if not used:
+            continue
+        described = ", ".join(w.text("source_table", table=w.label(f"table_{t.table_name}"), version=t.version,
+                                     received=w.date(t.received_at.date())) for t in used)
+        parts.append(f"{w.data_name(f'country.{status.country_code}')}: {described}")
+    release = w.text("source_release", release=n.data.release, date=w.date(n.data.released_at.date())) \
+        if n.data.release else ""
+    return escape(w.text("sources", tables="; ".join(parts) or w.text("not_reported"), release=release))
 
 
-def rank_pyramid(data: ReportData) -> Figure:
+def workforce(n: Numbers) -> Section:
+    data, w = n.data, n.w
+    names = {code: w.text(f"category_{code}") for code in CATEGORIES}
+    pyramid_rows = []
     by_band = {v.breakdown_value: v for v in data.breakdown("WSHARE_UNIFORMED", "rank_band")}
-    rows, table = [], []
     for band in RANK_BANDS:
         v = by_band.get(band)
-        women = None if v is None or v.suppressed else v.numerator
-        rows.append((band, women, complement(v), v is not None and v.suppressed))
-        if v is None:  # a breakdown row exists only where its denominator is above 0
-            table.append((band, "0", "0", "0", "no one in this band"))
-        elif v.suppressed:
-            table.append((band, SUPPRESSED, SUPPRESSED, SUPPRESSED, shown(v)))
-        else:
-            table.append((band, count(v.numerator), count(complement(v)), count(v.denominator), shown(v)))
-    return Figure("rank-pyramid", "Rank pyramid by sex (NATO bands)",
-                  charts.pyramid("rank-pyramid", "Uniformed personnel by NATO rank band and sex", rows),
-                  Table(("Rank band", "Women", "Men", "Total", "Women's share"), tuple(table)), ("WSHARE_UNIFORMED",),
-                  note="Bands from the NATO codes of the national ranks: OF6+ generals, OF3-5 senior officers, "
-                       "OF1-2 junior officers, OR5-9 senior NCOs, OR1-4 junior ranks.")
+        shown = visible(v)
+        pyramid_rows.append((band, v.numerator if shown else None,
+                             v.denominator - v.numerator if shown else None, v is not None and v.suppressed,
+                             n.attributes(v, "numerator"), n.attributes(v, "complement")))
+    return Section(
+        "workforce", w.text("workforce_title"), w.text("workforce_definition"),
+        (_trend(n, "workforce-trend", w.text("workforce_trend"),
+                {names[c]: (c, "total", "total") for c in CATEGORIES}),
+         _countries(n, "workforce-countries", w.text("countries_title", indicator=names["WSHARE_UNIFORMED"]),
+                    "WSHARE_UNIFORMED"),
+         charts.pyramid(w, "workforce-ranks", w.text("pyramid_title"), pyramid_rows)),
+        _share_rows(n, [(names[c], data.get(c)) for c in CATEGORIES]),
+        sources(n, ("personnel",)), w.text("bands_note"))
 
 
-def posts(data: ReportData) -> Figure:
-    rows = [("Command posts", data.get("WSHARE_COMMAND")), ("Decision-making posts", data.get("WSHARE_DECISION"))]
-    bars = [_bar(label, v) for label, v in rows]
-    return Figure("posts", "Women in command and decision-making posts",
-                  charts.bar_chart("posts", "Women's share of command and decision-making posts, percent", bars,
-                                   scale_max=_scale(bars)),
-                  _rate_table(data, rows), ("WSHARE_COMMAND", "WSHARE_DECISION"))
+def leadership(n: Numbers) -> Section:
+    data, w = n.data, n.w
+    rows = [(w.text("command_posts"), "WSHARE_COMMAND"), (w.text("decision_posts"), "WSHARE_DECISION")]
+    return Section(
+        "leadership", w.text("leadership_title"), w.text("leadership_definition"),
+        (_trend(n, "leadership-trend", w.text("leadership_trend"), {label: (c, "total", "total") for label, c in rows}),
+         _countries(n, "leadership-countries", w.text("countries_title", indicator=w.text("command_posts")),
+                    "WSHARE_COMMAND")),
+        _share_rows(n, [(label, data.get(code)) for label, code in rows]),
+        sources(n, ("personnel",)), w.text("civilians_note"))
 
 
-def recruitment_funnel(data: ReportData) -> Figure:
-    applied, admitted = data.get("WSHARE_APPLICANTS"), data.get("WSHARE_ADMITTED")
-    stages = [("Applications", applied), ("Admitted", admitted)]
-    bars, table = [], []
-    for stage, v in stages:
-        women = None if v is None or v.suppressed else v.numerator
-        bars += [Bar(f"{stage}, women", women, suppressed=bool(v and v.suppressed), colour=WOMEN),
-                 Bar(f"{stage}, men", complement(v), suppressed=bool(v and v.suppressed), colour=MEN)]
-        table.append((stage, SUPPRESSED if v and v.suppressed else count(women) if v else NOT_REPORTED,
-                      SUPPRESSED if v and v.suppressed else count(complement(v)) if v else NOT_REPORTED,
-                      shown(v)))
-    for sex, label in (("F", "women"), ("M", "men")):
-        rate = data.get("ADMISSION_RATE", breakdown="sex", breakdown_value=sex)
-        table.append((f"Admission rate, {label}", "", "", shown(rate)))
-    return Figure("recruitment", "Recruitment funnel by sex",
-                  charts.bar_chart("recruitment", "Applications and admissions by sex", bars, unit="count"),
-                  Table(("Stage", "Women", "Men", "Women's share / rate"), tuple(table)),
-                  ("WSHARE_APPLICANTS", "WSHARE_ADMITTED", "ADMISSION_RATE"))
+def recruitment(n: Numbers) -> Section:
+    data, w = n.data, n.w
+    rows = [(w.text("applicants"), data.get("WSHARE_APPLICANTS")), (w.text("admitted"), data.get("WSHARE_ADMITTED"))]
+    rows += [(w.text(f"admission_rate_{sex}"), data.get("ADMISSION_RATE", breakdown="sex", breakdown_value=sex))
+             for sex, _ in SEXES]
+    return Section(
+        "recruitment", w.text("recruitment_title"), w.text("recruitment_definition"),
+        (_trend(n, "recruitment-trend", w.text("recruitment_trend"),
+                {w.text("applicants"): ("WSHARE_APPLICANTS", "total", "total"),
+                 w.text("admitted"): ("WSHARE_ADMITTED", "total", "total")}),
+         _countries(n, "recruitment-countries", w.text("countries_title", indicator=w.text("admitted")),
+                    "WSHARE_ADMITTED")),
+        _share_rows(n, rows), sources(n, ("recruitment",)))
 
 
-def attrition_and_promotion(data: ReportData) -> Figure:
-    rows = [(f"{name}, {label}", data.get(code, breakdown="sex", breakdown_value=sex))
-            for code, name in (("ATTRITION_RATE", "Attrition"), ("PROMOTION_RATE", "Promotion"))
-            for sex, label in (("F", "women"), ("M", "men"))]
-    bars = [_bar(label, v, WOMEN if label.endswith("women") else MEN) for label, v in rows]
-    return Figure("turnover", "Attrition and promotion by sex",
-                  charts.bar_chart("turnover", "Attrition and promotion rates by sex, percent of the previous "
-                                   "quarter's uniformed personnel", bars, scale_max=_scale(bars, 2.0)),
-                  _rate_table(data, rows), ("ATTRITION_RATE", "PROMOTION_RATE"),
-                  note="Rates exist only where the previous quarter's personnel was accepted.")
+def careers(n: Numbers) -> Section:
+    data, w = n.data, n.w
+    rows = [(w.text(f"{code.split('_')[0].lower()}_{sex}"), data.get(code, breakdown="sex", breakdown_value=sex))
+            for code in ("ATTRITION_RATE", "PROMOTION_RATE") for sex, _ in SEXES]
+    bars = [_bar(n, label, v, WOMEN if v is not None and v.breakdown_value == "F" else MEN) for label, v in rows]
+    return Section(
+        "careers", w.text("careers_title"), w.text("careers_definition"),
+        (_trend(n, "careers-trend", w.text("careers_trend"),
+                {label: (code, "sex", sex) for label, code, sex in (
+                    (w.text("attrition_F"), "ATTRITION_RATE", "F"), (w.text("promotion_F"), "PROMOTION_RATE", "F"))}),
+         charts.bar_chart(w, "careers-sex", w.text("careers_by_sex"), bars, scale_max=_scale(bars, 2.0))),
+        _share_rows(n, rows), sources(n, ("personnel", "separations")), w.text("careers_note"))
 
 
-def deployment(data: ReportData) -> Figure:
+def deployment(n: Numbers) -> Section:
+    data, w = n.data, n.w
     gaps = {g.un_role: g for g in data.deployment_gaps}
-    bars, table = [], []
-    for role, label in UN_ROLES.items():
+    bars = []
+    for role in UN_ROLES:
+        v = data.get("WSHARE_DEPLOYED", breakdown="un_role", breakdown_value=role)
         gap = gaps.get(role)
-        value = data.get("WSHARE_DEPLOYED", breakdown="un_role", breakdown_value=role)
-        withheld = bool(gap and gap.obs_status in WITHHELD)
-        bars.append(Bar(label, None if gap is None or withheld else gap.women_percent,
-                        suppressed=withheld, target=gap.target_percent if gap else None))
-        target = f"{gap.target_percent}%" if gap and gap.target_percent is not None else ""
-        table.append((label, counted(value, "numerator"), counted(value, "denominator"), shown(value), target,
-                      f"{gap.gap_points:+.1f}" if gap and gap.gap_points is not None else ""))
-    total = data.get("WSHARE_DEPLOYED")
-    table.append(("All deployments", counted(total, "numerator"), counted(total, "denominator"), shown(total), "", ""))
-    return Figure("deployment", "Peacekeeping deployment against the UN parity targets",
-                  charts.bar_chart("deployment", "Women's share of UN deployments against the UN Uniformed Gender "
-                                   "Parity Strategy targets, percent", bars, scale_max=_scale(bars, 25.0)),
-                  Table(("", "Women", "Persons", "Women's share", "UN target", "Gap (points)"), tuple(table)),
-                  ("WSHARE_DEPLOYED",),
-                  note="Targets of the UN Uniformed Gender Parity Strategy 2018-2028 for the quarter's year: "
-                       "contingents against the contingent target, staff officers and observers together "
-                       "against the individual target.")
+        bars.append(_bar(n, short(w.data_name(f"value.un_role.{role}")), v,
+                         target=gap.target_percent if gap and gap.target_percent is not None else None))
+    rows = [(w.data_name(f"value.un_role.{role}"), data.get("WSHARE_DEPLOYED", breakdown="un_role", breakdown_value=role))
+            for role in UN_ROLES] + [(w.text("all_deployments"), data.get("WSHARE_DEPLOYED"))]
+    table = _share_rows(n, rows)
+    targets = tuple(escape(w.text("target_line", role=w.data_name(f"value.un_role.{role}"),
+                                  target=w.percent(gaps[role].target_percent, 0))) for role in UN_ROLES
+                    if role in gaps and gaps[role].target_percent is not None)
+    return Section(
+        "deployment", w.text("deployment_title"), w.text("deployment_definition") + (
+            " " + " ".join(targets) if targets else ""),
+        (_trend(n, "deployment-trend", w.text("deployment_trend"),
+                {w.text("all_deployments"): ("WSHARE_DEPLOYED", "total", "total")}),
+         charts.bar_chart(w, "deployment-targets", w.text("deployment_targets"), bars, scale_max=_scale(bars, 25.0))),
+        table, sources(n, ("deployments",)), w.text("targets_note"))
 
 
-def training(data: ReportData) -> Figure:
-    rows = [("Everyone", data.get("TRAINING_COVERAGE")),
-            ("Women", data.get("TRAINING_COVERAGE", breakdown="sex", breakdown_value="F")),
-            ("Men", data.get("TRAINING_COVERAGE", breakdown="sex", breakdown_value="M"))]
-    bars = [_bar(label, v, MEN if label == "Men" else WOMEN if label == "Women" else "#555") for label, v in rows]
-    coaches = data.get("GENDER_COACH_TOTAL")
-    table = _rate_table(data, rows)
-    table = Table(table.headers, (*table.rows, ("Trained gender coaches", counted(coaches, "numerator"), "",
-                                                shown(coaches))))
-    return Figure("training", "Gender-training coverage",
-                  charts.bar_chart("training", "Personnel with a completed gender training, percent", bars),
-                  table, ("TRAINING_COVERAGE", "GENDER_COACH_TOTAL"))
-
-
-def complaints(data: ReportData) -> Figure:
+def training_and_complaints(n: Numbers) -> Section:
+    data, w = n.data, n.w
+    coverage = [(w.text("everyone"), data.get("TRAINING_COVERAGE"))] + [
+        (w.text(f"sex_{sex}"), data.get("TRAINING_COVERAGE", breakdown="sex", breakdown_value=sex)) for sex, _ in SEXES]
+    bars = [_bar(n, label, v, AREA if i == 0 else WOMEN if i == 1 else MEN) for i, (label, v) in enumerate(coverage)]
     by_type = data.breakdown("COMPLAINTS_RECEIVED", "type")
-    bars = [_bar(v.breakdown_value.replace("_", " ").capitalize(), v, "#555") for v in by_type]
-    rows = [(b.label, v) for b, v in zip(bars, by_type)]
-    rows += [("All complaints", data.get("COMPLAINTS_RECEIVED")), ("Per 1,000 personnel", data.get("COMPLAINTS_PER_1000")),
-             ("Closed as substantiated", data.get("COMPLAINTS_SUBSTANTIATED"))]
-    chart = (charts.bar_chart("complaints", "Complaints received in the quarter by type", bars, unit="count")
-             if bars else "<p class=\"empty\">No complaint received in the quarter (or the table was not reported).</p>")
-    return Figure("complaints", "Complaints of discrimination and harassment", chart, _rate_table(data, rows),
-                  ("COMPLAINTS_RECEIVED", "COMPLAINTS_PER_1000", "COMPLAINTS_SUBSTANTIATED"))
+    complaint_bars = [_bar(n, w.data_name(f"value.type.{v.breakdown_value}"), v, AREA) for v in by_type]
+    complaints = (charts.bar_chart(w, "complaints", w.text("complaints_by_type"), complaint_bars, unit="count")
+                  if complaint_bars else Markup(f'<p class="empty">{escape(w.text("no_complaints"))}</p>'))
+    table = _share_rows(n, [(w.text("training_row", who=label), v) for label, v in coverage])
+    counted = [(w.text("coaches"), data.get("GENDER_COACH_TOTAL")), (w.text("complaints_all"),
+                                                                   data.get("COMPLAINTS_RECEIVED")),
+               (w.text("complaints_per_1000"), data.get("COMPLAINTS_PER_1000")),
+               (w.text("complaints_substantiated"), data.get("COMPLAINTS_SUBSTANTIATED"))]
+    table = Table(table.headers, table.rows + tuple(
+        (escape(label), n.part(v, "numerator") if v is not None and v.unit != "count" else Markup(""),
+         n.part(v, "denominator"), n.value(v), Markup(""), Markup("")) for label, v in counted))
+    return Section(
+        "training", w.text("training_title"), w.text("training_definition"),
+        (charts.bar_chart(w, "training-sex", w.text("training_by_sex"), bars), complaints),
+        table, sources(n, ("trainings", "personnel", "complaints")))
 
 
-def countries_compared(data: ReportData) -> Figure:
-    rows = [(data.country_names.get(c, c), data.get("WSHARE_UNIFORMED", country=c)) for c in (*data.countries, data.area)]
-    bars = [_bar(label, v, "#555" if label == data.area_name else WOMEN) for label, v in rows]
-    return Figure("countries", "Women among uniformed personnel, by country",
-                  charts.bar_chart("countries", "Women's share of uniformed personnel by country, percent", bars,
-                                   scale_max=_scale(bars)),
-                  _rate_table(data, rows), ("WSHARE_UNIFORMED",))
-
-
-def figures(data: ReportData) -> list[Figure]:
-    built = [share_over_time(data), rank_pyramid(data), posts(data), recruitment_funnel(data),
-             attrition_and_promotion(data), deployment(data), training(data), complaints(data)]
-    return [countries_compared(data), *built] if data.is_region else built
+def sections(w: Writer, data: ReportData) -> list[Section]:
+    n = Numbers(w, data)
+    return [workforce(n), leadership(n), recruitment(n), careers(n), deployment(n), training_and_complaints(n)]

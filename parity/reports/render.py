@@ -1,55 +1,54 @@
-"""A report's HTML, from its data and figures (templates/report.html.j2)."""
+"""A report's HTML in one language, from its data (templates/report.html.j2): page 1 the factsheet
+(headline figures, key messages, the quarter's deliveries), then one section per indicator family.
+
+What a reader sees is in their language; what identifies the file (its fingerprint, the release, the
+area, the definitions it follows) is in its <meta> tags, not on the page.
+"""
 import datetime as dt
+import re
 from pathlib import Path
 
 import jinja2
 
 from parity.clock import REAL
 from parity.reports.data import ReportData
-from parity.reports.figures import figures
-from sources.dialect import DIALECTS
+from parity.reports.factsheet import headlines, key_messages
+from parity.reports.figures import Numbers, sections
+from parity.reports.locale import Writer
 
-TIMELINESS_LABELS = {"on_time": "On time", "late": "Late", "missing": "Missing (overdue)",
-                     "awaiting": "Not yet due", "not_watched": "No deadline configured"}
-QUALITY_LABELS = {"accepted": "Accepted", "warnings": "Accepted with warnings", "partly": "Partly rejected",
-                  "rejected": "Rejected", "none": "Nothing received"}
-UNIT_LABELS = {"percent": "percent", "per_1000": "per 1,000", "count": "count"}
+# the HTML language tag of each of parity's languages (BCP 47): Serbian is written in Cyrillic here
+HTML_LANG = {"en": "en", "bs": "bs", "cnr": "cnr", "mk": "mk", "sr": "sr-Cyrl"}
+DEFINITIONS = "shared/spec/indicators.md"
 
 _environment = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                   autoescape=True, undefined=jinja2.StrictUndefined)
 
 
-def sources(data: ReportData) -> dict[str, str]:
-    """Per table name: the accepted version each country's figures came from."""
-    described = {}
-    for table in ("personnel", "recruitment", "separations", "deployments", "trainings", "complaints"):
-        parts = []
-        for status in data.statuses:
-            used = next((t for t in status.tables if t.table_name == table), None)
-            parts.append(f"{status.country_code} {data.period} {table} "
-                         + (f"version {used.version}, received {used.received_at:%Y-%m-%d}" if used else "not reported"))
-        described[table] = "; ".join(parts)
-    return described
+def css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def tables_in_use(status) -> str:
-    """'received 2025-01-12: personnel v1, trainings v2; received ...', grouped by day of receipt."""
-    by_day = {}
-    for t in status.tables:
-        by_day.setdefault(f"{t.received_at:%Y-%m-%d}", []).append(f"{t.table_name} v{t.version}")
-    return "; ".join(f"received {day}: {', '.join(tables)}" for day, tables in sorted(by_day.items())) or "none"
+def page_counter(w: Writer) -> str:
+    """CSS `content` for "Page 2 of 4" in the language: its text with the page counters in place."""
+    parts = re.split(r"(\{page\}|\{pages\})", w.template("page_of"))
+    return " ".join(css_string(p) if not p.startswith("{") else f"counter({p[1:-1]})" for p in parts if p)
 
 
-def title(data: ReportData) -> str:
-    return f"Women in the armed forces: {data.area_name}, {data.period}"
+def title(w: Writer, data: ReportData) -> str:
+    return w.text("title", area=w.data_name(f"country.{data.area}"), quarter=w.quarter(data.period))
 
 
-def render_html(data: ReportData, built_at: dt.datetime, clock_label: str = REAL) -> str:
-    """The report; a clock that was set (the demo's) is named beside the time it stamped (parity/clock.py)."""
+def render_html(data: ReportData, lang: str, built_at: dt.datetime, clock_label: str = REAL) -> str:
+    """The report in `lang`; a clock that was set (the demo's) is named beside the time it stamped."""
+    w = Writer(lang)
+    n = Numbers(w, data)
+    heading = title(w, data)
+    built = w.date(built_at.date()) + ("" if clock_label == REAL else f" ({clock_label})")
     return _environment.get_template("report.html.j2").render(
-        title=title(data), data=data, tables_in_use=tables_in_use, figures=figures(data), sources=sources(data),
-        all_country_names=", ".join(data.country_names[c] for c in sorted(DIALECTS) if c in data.country_names),
-        member_names=", ".join(data.country_names.get(c, c) for c in data.countries),
-        built_at=f"{built_at:%Y-%m-%d %H:%M} UTC" + ("" if clock_label == REAL else f" (clock {clock_label})"),
-        fingerprint=data.fingerprint(),
-        timeliness_labels=TIMELINESS_LABELS, quality_labels=QUALITY_LABELS, unit_labels=UNIT_LABELS)
+        w=w, data=data, html_lang=HTML_LANG[lang], lang=lang, title=heading,
+        running_header=css_string(f"parity · {heading}"), page_counter=page_counter(w),
+        headlines=headlines(n), messages=key_messages(n), sections=sections(w, data),
+        members=", ".join(w.data_name(f"country.{c}") for c in data.countries),
+        release=w.text("release_line", release=data.release, date=w.date(data.released_at.date()))
+        if data.release else w.text("no_release"),
+        built=built, fingerprint=data.fingerprint(), definitions=DEFINITIONS)

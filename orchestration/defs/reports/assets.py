@@ -26,19 +26,22 @@ def report_partition_key(area: str, period: str) -> dg.MultiPartitionKey:
     partitions_def=report_partitions,
     group_name="reports",
     pool=DUCKDB_POOL,
-    description="The quarterly report of a country or of the region (WB4): self-contained HTML and PDF under "
-                "$PARITY_HOME/reports/<quarter>/, from disclosure-controlled values only, with each quarter's "
-                "timeliness and quality status. Rebuilt by the `reports_when_changed` sensor.",
+    description="The quarterly report of a country (in its language and English) or of the region (WB4, in all "
+                "five languages): self-contained HTML and PDF with its tables as CSV and XLSX under "
+                "$PARITY_HOME/reports/<quarter>/, from disclosure-controlled values only. Rebuilt by the "
+                "`reports_when_changed` sensor.",
 )
 def quarterly_reports(context: dg.AssetExecutionContext, parity: ParityResource) -> dg.MaterializeResult:
     tag_this_process(context)
     keys = context.partition_key.keys_by_dimension
-    report = build_report(settings := parity.settings(), settings.config(), keys[AREA], keys[QUARTER])
-    context.log.info(f"wrote {report.html} and {report.pdf}")
+    built = build_report(settings := parity.settings(), settings.config(), keys[AREA], keys[QUARTER])
+    for report in built:
+        context.log.info(f"wrote {report.html}, {report.pdf}, {report.csv} and {report.xlsx}")
     return dg.MaterializeResult(
-        data_version=dg.DataVersion(report.fingerprint[:16]),
-        metadata={"html": dg.MetadataValue.path(str(report.html)), "pdf": dg.MetadataValue.path(str(report.pdf)),
-                  "fingerprint": report.fingerprint})
+        data_version=dg.DataVersion(built[0].fingerprint[:16]),
+        metadata={**{f"html_{r.lang}": dg.MetadataValue.path(str(r.html)) for r in built},
+                  **{f"pdf_{r.lang}": dg.MetadataValue.path(str(r.pdf)) for r in built},
+                  "fingerprint": built[0].fingerprint})
 
 
 reports_job = dg.define_asset_job(REPORTS_JOB, selection=dg.AssetSelection.assets(quarterly_reports),
