@@ -13,15 +13,6 @@ from pathlib import Path
 from parity.clock import Clock
 from parity.config import PROJECT_DIR, Settings
 
-DEMO_QUARTERS = "2023Q1:2024Q4"
-# the demo lives three weeks after its last quarter was due: its eight quarters look like a real year
-# (delivered, on time or late) instead of all overdue. Recorded beside every stamp (parity/clock.py).
-DEMO_CLOCK = "2025-02-20T10:00:00+01:00"
-# and its year was delivered as a year is: each MoD some days after its quarter ended (due 30 days
-# after), one delivery late
-DEMO_DELAY_DAYS = {"BIH": 12, "MKD": 19, "MNE": 25, "SRB": 28}
-DEMO_LATE = {("SRB", "2024Q2"): 41}
-
 
 def cmd_generate(args) -> int:
     from parity.generate import generate
@@ -82,21 +73,25 @@ def cmd_init_key(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from parity import demo
     from parity.generate import generate
     from parity.load import load, print_report
     from parity.pseudonym import create_key_file
     from sources.dialect import DIALECTS
     from sources.period import Period
 
-    settings = dataclasses.replace(Settings.from_env(), clock=Clock.set_at(DEMO_CLOCK))
-    print(f"the demo's clock is set to {DEMO_CLOCK[:10]}: everything it stamps records it")
+    settings = dataclasses.replace(Settings.from_env(), clock=Clock.set_at(demo.CLOCK))
+    print(f"the demo's clock is set to {demo.CLOCK[:10]}: everything it stamps records it")
     if create_key_file(settings):
         print(f"created a local pseudonymisation key: {settings.key_file} (set PARITY_PSEUDONYM_KEY in production)")
     if not any(settings.inbox.glob("*/*")):
         made = settings.home / "demo-deliveries"
-        print(f"generating {DEMO_QUARTERS} for {', '.join(sorted(DIALECTS))} at scale 1.0 into {made}")
-        generate(made, Period.range(DEMO_QUARTERS), sorted(DIALECTS), 1.0, seed=1)
-        report = _deliver_the_demo_year(settings, made)
+        print(f"generating {demo.QUARTERS} for {', '.join(sorted(DIALECTS))} at scale 1.0 into {made}")
+        generate(made, Period.range(demo.QUARTERS), sorted(DIALECTS), 1.0, seed=1)
+        # delivered as a year is: each quarter on its day, one late, one corrected (parity/demo.py)
+        report = demo.replay(settings, made)
+        for folder in [*made.iterdir(), made]:  # emptied by now; rmdir refuses anything left
+            folder.rmdir()
     else:
         report = load(settings)
     print_report(report)
@@ -104,35 +99,6 @@ def cmd_demo(args) -> int:
     if report.transform_ok is not False:
         _write_last_reports(settings)
     return load_status(report)
-
-
-def _deliver_the_demo_year(settings: Settings, made: Path):
-    """Each quarter's files reach the inbox, and are loaded, on their delivery day (the clock set to it);
-    the marts are built once at the end, on the demo's date."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    from parity.load import LoadReport, load
-    from sources.period import Period
-
-    rows, failures = [], []
-    for period in Period.range(DEMO_QUARTERS):
-        for country, delay in DEMO_DELAY_DAYS.items():
-            day = period.last_day + dt.timedelta(days=DEMO_LATE.get((country, str(period)), delay))
-            (settings.inbox / country).mkdir(parents=True, exist_ok=True)
-            for path in sorted((made / country).glob(f"{country}_{period}*")):
-                path.rename(settings.inbox / country / path.name)
-            print(f"{day}: {country} delivers {period}")
-            # written and closed by this very process: complete, nothing to wait for (a MoD's upload is not)
-            delivered = load(dataclasses.replace(settings, settle_seconds=0, clock=Clock.set_at(
-                dt.datetime.combine(day, dt.time(10), tzinfo=ZoneInfo(settings.timezone)))), say=lambda _: None,
-                build=False)
-            rows += delivered.rows
-            failures += delivered.failures
-    for folder in [*made.iterdir(), made]:  # emptied by now; rmdir refuses anything left
-        folder.rmdir()
-    final = load(settings)
-    return LoadReport(rows, final.skipped, final.transform_ok, final.transform_log, failures + final.failures)
 
 
 def _write_last_reports(settings: Settings) -> None:

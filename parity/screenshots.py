@@ -1,10 +1,12 @@
-"""`make screenshots`: the README's pictures of the focal points' loop, in docs/images/, made as a focal
+"""`make screenshots`: the README's pictures, in docs/images/. The focal points' loop, made as a focal
 point meets it: the check-and-send page in Chromium (signing in, a broken and a good delivery, the
-status after the load), `parity check` in a terminal, and the e-mail a delivery brings.
+status after the load), `parity check` in a terminal, and the e-mail a delivery brings. Then page 1
+of Serbia's quarterly report in Serbian and in English, as printed.
 
-Everything happens in a temporary home with a small generated Serbian history (2023Q1 to 2024Q3
+The loop happens in a temporary home with a small generated Serbian history (2023Q1 to 2024Q3
 loaded on their delivery days, one late) and a set clock (2024Q4 sent on 21 January 2025, nine days
-before it is due), so the pictures are the same on every machine but for the browser's rendering.
+before it is due); the reports in another, with the demo's year of the four countries (parity/demo.py)
+at a smaller scale. The pictures are the same on every machine but for the browser's rendering.
 """
 import datetime as dt
 import email
@@ -24,7 +26,9 @@ CLOCK = "2025-01-21T10:00:00+01:00"  # 2024Q4 is due on 2025-01-30
 FIRST = "2023Q1"  # config/parity.toml's first quarter of SRB
 ZONE = "Europe/Belgrade"  # SRB's
 PICTURES = ("page-sign-in.png", "page-check-errors.png", "page-check-ready.png", "page-status.png",
-            "check-command.png", "delivery-email.png")
+            "check-command.png", "delivery-email.png", "report-page1-sr.png", "report-page1-en.png")
+REPORT_SCALE = 0.5  # of the demo's year: large enough that most figures are shown, not withheld
+A4 = {"width": 794, "height": 1123}  # an A4 page at 96 dpi
 WIDTH = 1100
 
 
@@ -118,7 +122,42 @@ def make(out: Path = IMAGES) -> list[Path]:
             page.set_content(_terminal("e-mail", headers + "\n" + message.get_body(("plain",)).get_content()))
             shot("delivery-email.png")
             browser.close()
+    _report_pages(out)
     return [out / name for name in PICTURES]
+
+
+def _report_pages(out: Path) -> None:
+    """Page 1 of Serbia's report of the demo's last quarter, in Serbian and in English."""
+    from playwright.sync_api import sync_playwright
+
+    from parity import demo
+    from parity.generate import generate
+    from parity.pseudonym import create_key_file
+    from parity.reports.build import build_report
+    from parity.reports.pdf import CHROMIUM_FLAGS, chromium
+    from sources.dialect import DIALECTS
+    from sources.period import Period
+
+    with tempfile.TemporaryDirectory(prefix="parity-screenshots-") as folder:
+        root = Path(folder)
+        # the key in the home's key file, as the demo keeps it: the Dagster runs of the load read it from there
+        settings = Settings(home=root / "home", settle_seconds=0, clock=Clock.set_at(demo.CLOCK))
+        create_key_file(settings)
+        generate(root / "deliveries", Period.range(demo.QUARTERS), sorted(DIALECTS), REPORT_SCALE, seed=1,
+                 progress=False)
+        report = demo.replay(settings, root / "deliveries", say=lambda _: None)
+        if not report.transform_ok:
+            raise RuntimeError(f"the demo's year did not build: {report.failures}")
+        built = build_report(settings, settings.config(), COUNTRY, demo.QUARTERS[-6:], pdf=False)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium(),
+                                                 args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
+            for report in built:
+                page = browser.new_page(viewport=A4)
+                page.emulate_media(media="print")
+                page.goto(report.html.as_uri())
+                page.screenshot(path=str(out / f"report-page1-{report.lang}.png"))
+            browser.close()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ HATCH = """<defs><pattern id="{id}" width="6" height="6" patternUnits="userSpace
 HALF = 420  # a chart beside another: drawn narrower, so that its text prints at the same size
 LABEL_WIDTH = 150  # a bar's label column
 LABEL_CHARACTERS = 19  # of a bar's label at 12px in its column: longer labels wrap onto a second line
-LEGEND_CHARACTERS = 16  # of a line chart's legend entry
 
 
 @dataclass(frozen=True)
@@ -93,8 +92,8 @@ def line_chart(w: Writer, chart_id: str, title: str, periods: list[str], series:
                unit: str = "percent", width: int = HALF) -> Markup:
     """One line per series over the quarters; a missing or withheld quarter breaks the line. The values
     are in the table beside it."""
-    left, right, top, bottom = 44, 150, 14, 40
-    plot_w, plot_h = width - left - right, 140
+    left, right, top = 44, 26, 12
+    plot_w, plot_h = width - left - right, 130
     known = [v for values in series.values() for v in values if v is not None]
     top_value = max(10.0, (int(max(known, default=10.0) / 10) + 1) * 10.0)
 
@@ -109,10 +108,11 @@ def line_chart(w: Writer, chart_id: str, title: str, periods: list[str], series:
                      f'{escape(formatted(w, tick, unit) if unit != "percent" else w.percent(tick, 0))}</text>')
     for i, period in enumerate(periods):
         x, _ = xy(i, 0)
-        quarter = Period.parse(period)  # the quarter, and its year below it
-        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" class="axis" data-kind="axis">'
-                     f'{escape(w.text("quarter_axis", quarter=quarter.quarter))}<tspan x="{x:.1f}" dy="12">'
-                     f'{quarter.year}</tspan></text>')
+        quarter = Period.parse(period)  # the quarter, and below it the year where one begins (and at the start)
+        year = f'<tspan x="{x:.1f}" dy="12">{quarter.year}</tspan>' if i == 0 or quarter.quarter == 1 else ""
+        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 15}" text-anchor="middle" class="axis" data-kind="axis">'
+                     f'{escape(w.text("quarter_axis", quarter=quarter.quarter))}{year}</text>')
+    legend_top, column = top + plot_h + 44, (width - left) / 2
     for n, (name, values) in enumerate(series.items()):
         colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
         segment = []
@@ -125,13 +125,15 @@ def line_chart(w: Writer, chart_id: str, title: str, periods: list[str], series:
                 continue
             segment.append(xy(i, v))
             parts.append(f'<circle cx="{segment[-1][0]:.1f}" cy="{segment[-1][1]:.1f}" r="3.5" fill="{colour}"/>')
-        y = top + 14 + n * 26
-        parts.append(f'<rect x="{left + plot_w + 14}" y="{y - 9}" width="12" height="12" fill="{colour}"/>'
-                     + _label(left + plot_w + 30, y + 1, name, "start", LEGEND_CHARACTERS))
+        # the legend below the plot, two entries a row, so that the quarters have the chart's whole width
+        x, y = left + (n % 2) * column, legend_top + (n // 2) * 18
+        parts.append(f'<rect x="{x:.1f}" y="{y - 10}" width="12" height="12" fill="{colour}"/>'
+                     f'<text x="{x + 17:.1f}" y="{y}" class="label">{escape(name)}</text>')
     latest = "; ".join(f"{name} {formatted(w, values[-1], unit)}" for name, values in series.items()
                        if values and values[-1] is not None)
     description = f"{w.quarter(periods[0])} – {w.quarter(periods[-1])}: {latest or w.text('no_data')}"
-    return _svg(chart_id, title, description, top + plot_h + bottom, "".join(parts), width)
+    height = legend_top + ((len(series) + 1) // 2) * 18 - 6
+    return _svg(chart_id, title, description, int(height), "".join(parts), width)
 
 
 def pyramid(w: Writer, chart_id: str, title: str,

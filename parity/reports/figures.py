@@ -162,7 +162,7 @@ def sources(n: Numbers, tables: tuple[str, ...]) -> Markup:
         parts.append(f"{w.data_name(f'country.{status.country_code}')}: {described}")
     release = w.text("source_release", release=n.data.release, date=w.date(n.data.released_at.date())) \
         if n.data.release else ""
-    return escape(w.text("sources", tables="; ".join(parts) or w.text("not_reported"), release=release))
+    return escape(w.text("sources", tables="; ".join(parts) or w.text("not_reported"), release=release).strip())
 
 
 def workforce(n: Numbers) -> Section:
