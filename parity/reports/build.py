@@ -68,7 +68,7 @@ def build_report(settings: Settings, config: Config, area: str, period: str, pdf
     for lang in languages or report_languages(area):
         stem = out / f"parity_{area}_{period}_{lang}"
         html = stem.with_suffix(".html")
-        _replace(html, render_html(data, lang, now, settings.clock.label))
+        _replace(html, render_html(data, lang, now, settings.clock.label, report_languages(area)))
         csv, xlsx = write_tables(data, lang, stem)
         pdf_path = None
         if pdf:

@@ -139,6 +139,15 @@ def _countries(n: Numbers, chart_id: str, title: str, code: str, breakdown: str 
     return charts.bar_chart(w, chart_id, title, bars, scale_max=_scale(bars))
 
 
+def _region_compares(n: Numbers, chart_id: str, indicator: str, code: str, breakdown: str = "total",
+                     breakdown_value: str = "total") -> tuple[Markup, ...]:
+    """The region's report compares its countries in every family; a country's report does in the first
+    three (its four pages hold no more), and shows these families by sex and against the UN targets."""
+    if not n.data.is_region:
+        return ()
+    return (_countries(n, chart_id, n.w.text("countries_title", indicator=indicator), code, breakdown, breakdown_value),)
+
+
 def short(name: str) -> str:
     """A name as a chart's label: without its explanation in parentheses (the table gives it whole)."""
     return name.split(" (")[0]
@@ -216,15 +225,16 @@ def recruitment(n: Numbers) -> Section:
 
 def careers(n: Numbers) -> Section:
     data, w = n.data, n.w
-    rows = [(w.text(f"{code.split('_')[0].lower()}_{sex}"), data.get(code, breakdown="sex", breakdown_value=sex))
-            for code in ("ATTRITION_RATE", "PROMOTION_RATE") for sex, _ in SEXES]
+    rows = [(w.text(f"{name}_{sex}"), data.get(code, breakdown="sex", breakdown_value=sex))
+            for code, name in (("ATTRITION_RATE", "attrition"), ("PROMOTION_RATE", "promotion")) for sex, _ in SEXES]
     bars = [_bar(n, label, v, WOMEN if v is not None and v.breakdown_value == "F" else MEN) for label, v in rows]
     return Section(
         "careers", w.text("careers_title"), w.text("careers_definition"),
         (_trend(n, "careers-trend", w.text("careers_trend"),
                 {label: (code, "sex", sex) for label, code, sex in (
                     (w.text("attrition_F"), "ATTRITION_RATE", "F"), (w.text("promotion_F"), "PROMOTION_RATE", "F"))}),
-         charts.bar_chart(w, "careers-sex", w.text("careers_by_sex"), bars, scale_max=_scale(bars, 2.0))),
+         charts.bar_chart(w, "careers-sex", w.text("careers_by_sex"), bars, scale_max=_scale(bars, 2.0)),
+         *_region_compares(n, "careers-countries", w.text("promotion_F"), "PROMOTION_RATE", "sex", "F")),
         _share_rows(n, rows), sources(n, ("personnel", "separations")), w.text("careers_note"))
 
 
@@ -248,7 +258,8 @@ def deployment(n: Numbers) -> Section:
             " " + " ".join(targets) if targets else ""),
         (_trend(n, "deployment-trend", w.text("deployment_trend"),
                 {w.text("all_deployments"): ("WSHARE_DEPLOYED", "total", "total")}),
-         charts.bar_chart(w, "deployment-targets", w.text("deployment_targets"), bars, scale_max=_scale(bars, 25.0))),
+         charts.bar_chart(w, "deployment-targets", w.text("deployment_targets"), bars, scale_max=_scale(bars, 25.0)),
+         *_region_compares(n, "deployment-countries", w.text("all_deployments"), "WSHARE_DEPLOYED")),
         table, sources(n, ("deployments",)), w.text("targets_note"))
 
 
@@ -271,7 +282,8 @@ def training_and_complaints(n: Numbers) -> Section:
          n.part(v, "denominator"), n.value(v), Markup(""), Markup("")) for label, v in counted))
     return Section(
         "training", w.text("training_title"), w.text("training_definition"),
-        (charts.bar_chart(w, "training-sex", w.text("training_by_sex"), bars), complaints),
+        (charts.bar_chart(w, "training-sex", w.text("training_by_sex"), bars), complaints,
+         *_region_compares(n, "training-countries", w.text("training_by_sex"), "TRAINING_COVERAGE")),
         table, sources(n, ("trainings", "personnel", "complaints")))
 
 

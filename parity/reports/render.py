@@ -38,9 +38,12 @@ def title(w: Writer, data: ReportData) -> str:
     return w.text("title", area=w.data_name(f"country.{data.area}"), quarter=w.quarter(data.period))
 
 
-def render_html(data: ReportData, lang: str, built_at: dt.datetime, clock_label: str = REAL) -> str:
-    """The report in `lang`; a clock that was set (the demo's) is named beside the time it stamped."""
+def render_html(data: ReportData, lang: str, built_at: dt.datetime, clock_label: str = REAL,
+                languages: tuple[str, ...] = ()) -> str:
+    """The report in `lang`; a clock that was set (the demo's) is named beside the time it stamped.
+    `languages`: those the same report is written in, named (by their own names) on page 1."""
     w = Writer(lang)
+    others = [Writer(other).language_name() for other in languages if other != lang]
     n = Numbers(w, data)
     heading = title(w, data)
     built = w.date(built_at.date()) + ("" if clock_label == REAL else f" ({clock_label})")
@@ -51,4 +54,5 @@ def render_html(data: ReportData, lang: str, built_at: dt.datetime, clock_label:
         members=", ".join(w.data_name(f"country.{c}") for c in data.countries),
         release=w.text("release_line", release=data.release, date=w.date(data.released_at.date()))
         if data.release else w.text("no_release"),
-        built=built, fingerprint=data.fingerprint(), definitions=DEFINITIONS)
+        built=built, fingerprint=data.fingerprint(), definitions=DEFINITIONS,
+        also_in=w.text("also_in", languages=", ".join(others)) if others else "")
