@@ -215,7 +215,7 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 # Tests write nothing into the repository: what git sees (changed or new, not ignored) is the same after
-# the session as before it. Their output goes to temporary folders, or to ignored ones (artifacts/).
+# the session as before it. Their output goes to temporary folders.
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 

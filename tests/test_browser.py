@@ -1,10 +1,12 @@
 """Seen in a browser: the reports and the Dagster UI render in headless Chromium (Debian's, driven by
-Playwright) with no console error. Screenshots are kept in $PARITY_ARTIFACTS (default artifacts/)."""
+Playwright) with no console error. Screenshots are kept outside the repository, in $PARITY_ARTIFACTS
+(default: parity-artifacts in the system's temporary folder)."""
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -16,7 +18,7 @@ from parity.reports.build import build_reports
 
 from conftest import home_environment
 
-ARTIFACTS = Path(os.environ.get("PARITY_ARTIFACTS", PROJECT_DIR / "artifacts")) / "screenshots"
+ARTIFACTS = Path(os.environ.get("PARITY_ARTIFACTS", Path(tempfile.gettempdir()) / "parity-artifacts")) / "screenshots"
 
 
 class Page:
