@@ -20,7 +20,7 @@ from orchestration.defs.reports.assets import quarterly_reports, reports_job
 from orchestration.defs.reports.sensors import reports_when_changed
 from orchestration.jobs import ingest_job, transform_job
 from orchestration.resources import ParityResource
-from parity.dbt import DBT_EXECUTABLE
+from parity.dbt import DBT_COMMAND
 
 defs = dg.Definitions(
     assets=[raw_tables, *REGISTRY_SPECS, warehouse_models, suppression, DECISION_SPEC, public_warehouse,
@@ -31,6 +31,6 @@ defs = dg.Definitions(
     schedules=[quarterly_chase, deadline_watch],
     resources={"parity": ParityResource(), "dbt": ParityDbtCliResource(
         project_dir=dbt_project,
-        dbt_executable=str(DBT_EXECUTABLE),
+        dbt_executable=str(DBT_COMMAND),
     ), "publish_target": PublishTarget()},
 )

@@ -18,6 +18,8 @@ from pathlib import Path
 from parity.config import DBT_PROJECT_DIR, WAREHOUSE_FILE, Settings
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # this environment's dbt, whether or not on PATH
+# what parity starts for a dbt command: run by this process's dbt server when there is one (parity/dbt_server.py)
+DBT_COMMAND = Path(sys.executable).with_name("parity-dbt")
 SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds")  # what the manifest is made of
 PROFILE = "parity"  # dbt_project.yml's profile
 PARSE_CACHE = "partial_parse.msgpack"  # dbt's parse, in a target folder
@@ -118,7 +120,7 @@ def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None 
         variables = dbt_vars(settings) if settings else []
         # dbt's log file at info, as the loads' builds keep it: debug writes every query and event (about 1 s
         # of a build); errors are at error level, and a developer running dbt by hand gets debug
-        subprocess.run([str(DBT_EXECUTABLE), *args, *variables, "--quiet", "--log-level-file", "info",
+        subprocess.run([str(DBT_COMMAND), *args, *variables, "--quiet", "--log-level-file", "info",
                         "--project-dir", str(project_dir),
                         "--profiles-dir", str(profiles), *elsewhere],
                        check=True, env={**os.environ, **environment}, cwd=project_dir, stdout=subprocess.DEVNULL)

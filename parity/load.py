@@ -12,6 +12,7 @@ from pathlib import Path
 
 from parity import warehouse
 from parity.config import Settings
+from parity.dbt_server import start as start_dbt_server
 from parity.ingest import new_files, refused_line, scan_inboxes
 from parity.isolation import start_reader_server
 from parity.lock import writer_lock
@@ -84,6 +85,7 @@ def load(settings: Settings, say=print, build: bool = True) -> LoadReport:
 
 def _load(settings: Settings, say, build: bool) -> LoadReport:
     start_reader_server()  # ready on the other core by the first file, while Dagster starts here
+    start_dbt_server()  # likewise dbt, for the build
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs

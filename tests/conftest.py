@@ -175,7 +175,7 @@ def new_database(server, name: str) -> str:
 INTEGRATION_FIXTURES = {"home", "history", "postgres", "smtp", "generated", "browser", "dagster_ui", "project",
                         "warehouse", "samples_loaded"}
 INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test_cli", "test_browser", "test_dbt_unit",
-                       "test_disclosure"}  # generated data and an attacker's linear programs: a minute
+                       "test_disclosure", "test_dbt_server"}  # generated data and an attacker's linear programs: a minute
 
 
 # `make test` runs the tests on two processes (pytest-xdist): each module stays on one worker with its

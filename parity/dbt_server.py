@@ -1,0 +1,162 @@
+"""dbt commands forked from a process that has dbt imported already.
+
+Each dbt command is a new Python process that spends most of a small build starting: importing dbt
+(its dataclasses' serialisers are compiled at import) and its adapter. On the tests' warehouses a build
+with nothing to do took 8.9 s of CPU as its own process and 5.1 s as a child forked from a process
+that had imported dbt (docs/decisions.md, "Speed"). The server is that process: `start()` launches it
+beside the caller (as the reader's fork server), it imports dbt's command line and the DuckDB adapter
+once and listens on a Unix socket in a private folder; `parity-dbt` (parity/dbt_client.py), the
+command dagster-dbt and parity.dbt start, hands it its arguments, folder, environment and standard
+streams, and the server forks a child that runs the command with them.
+
+A command runs exactly as long as its client: a client that goes away (killed with its load) gets its
+child killed, and a child dies with the server (the operating system's parent-death signal), so no dbt
+is left writing the warehouse after the load that started it. The server lives as long as the process
+that started it (the same parent-death signal) and is in its process group, so `kill -9` of a load's
+group stops all of it. Without a server, `parity-dbt` runs dbt itself.
+"""
+import atexit
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from parity.dbt_client import HEADER, SERVER_VARIABLE
+
+SOCKET = "dbt.sock"
+_PR_SET_PDEATHSIG = 1
+_server: subprocess.Popen | None = None  # this process's server, once started
+
+
+def _die_with_parent() -> None:
+    """The kernel sends this process SIGKILL when its parent ends (Linux; elsewhere nothing)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):
+        pass
+
+
+def start() -> None:
+    """Launch this process's dbt server (once) and point every dbt command started from now on at it.
+    Returns at once: until the server listens, `parity-dbt` runs dbt itself."""
+    global _server
+    if _server is not None:
+        return
+    folder = Path(tempfile.mkdtemp(prefix="parity-dbt-"))  # owner-only: the socket takes commands
+    process = _server = subprocess.Popen([sys.executable, "-m", "parity.dbt_server", str(folder)],
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.environ[SERVER_VARIABLE] = str(folder / SOCKET)
+
+    def stop():
+        global _server
+        _server = None
+        os.environ.pop(SERVER_VARIABLE, None)
+        process.kill()
+        process.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+    atexit.register(stop)
+
+
+def server_pid() -> int | None:
+    return _server.pid if _server is not None else None
+
+
+def _received(connection: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("the client went away")
+        data += chunk
+    return data
+
+
+def _run(args: list[str], cwd: str, env: dict[str, str], fds: list[int]) -> int:
+    """In the forked child: the command with the client's streams, folder and environment."""
+    _die_with_parent()
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.argv = ["dbt", *args]
+    from dbt.cli.main import cli
+
+    try:
+        cli.main(args=args, prog_name="dbt", standalone_mode=True)
+        return 0
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else 0 if e.code is None else 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def _serve_one(connection: socket.socket) -> None:
+    with connection:
+        try:
+            first, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
+            size = HEADER.unpack(first[:HEADER.size])[0]
+            body = first[HEADER.size:]
+            body += _received(connection, size - len(body))
+        except (OSError, ConnectionError, ValueError):
+            return
+        request = json.loads(body)
+        child = os.fork()
+        if child == 0:
+            status = 1
+            try:
+                status = _run(request["args"], request["cwd"], request["env"], fds)
+            finally:
+                os._exit(status)
+        for fd in fds:
+            os.close(fd)
+        finished = threading.Event()
+
+        def kill_when_the_client_goes() -> None:
+            try:
+                connection.recv(1)  # the client sends nothing more: this returns when it goes away
+            except OSError:
+                pass
+            if not finished.is_set():
+                os.kill(child, signal.SIGKILL)
+        threading.Thread(target=kill_when_the_client_goes, daemon=True).start()
+        try:
+            connection.sendall(HEADER.pack(child))
+        except OSError:
+            pass
+        _, status = os.waitpid(child, 0)
+        finished.set()
+        try:
+            connection.sendall(HEADER.pack(os.waitstatus_to_exitcode(status) + 256))
+        except OSError:
+            pass
+
+
+def serve(folder: Path) -> None:
+    _die_with_parent()
+    from multiprocessing import resource_tracker
+
+    import dbt.adapters.duckdb  # noqa: F401 - imported once here, for every command forked from here
+    import dbt.cli.main  # noqa: F401
+
+    resource_tracker.ensure_running()  # dbt's thread pools' semaphores: tracked here, not by each child
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    partial = folder / f".{SOCKET}"
+    listener.bind(str(partial))
+    listener.listen(8)
+    os.replace(partial, folder / SOCKET)  # a client finds a listening socket or none (and runs dbt itself)
+    while True:
+        connection, _ = listener.accept()
+        threading.Thread(target=_serve_one, args=(connection,), daemon=True).start()
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]))

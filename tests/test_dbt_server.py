@@ -1,0 +1,66 @@
+"""dbt commands run by the dbt server (parity/dbt_server.py) are dbt's own: same output and exit
+status as dbt started alone, dbt itself when no server answers, and a command whose client is killed
+is killed with it (no dbt left writing after the load that started it)."""
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from parity import dbt_server
+from parity.config import DBT_PROJECT_DIR
+from parity.dbt import DBT_COMMAND, DBT_EXECUTABLE
+from parity.dbt_client import SERVER_VARIABLE
+
+
+def _listening(timeout: float = 60) -> None:
+    dbt_server.start()  # this process's (a load may have started it already)
+    deadline = time.monotonic() + timeout
+    while not Path(os.environ[SERVER_VARIABLE]).exists():
+        assert time.monotonic() < deadline, "the dbt server never listened"
+        time.sleep(0.1)
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def test_a_command_through_the_server_is_dbts_own_and_dbt_runs_it_without_one():
+    _listening()
+    alone = {}
+    for args in (("--version",), ("no-such-command",)):
+        served = subprocess.run([str(DBT_COMMAND), *args], capture_output=True, text=True, timeout=120)
+        alone[args] = subprocess.run([str(DBT_EXECUTABLE), *args], capture_output=True, text=True, timeout=120)
+        assert (served.returncode, served.stdout, served.stderr) == (
+            alone[args].returncode, alone[args].stdout, alone[args].stderr)
+    assert alone[("no-such-command",)].returncode != 0  # an unknown command's status comes through
+    without = {k: v for k, v in os.environ.items() if k != SERVER_VARIABLE}
+    itself = subprocess.run([str(DBT_COMMAND), "--version"], capture_output=True, text=True, env=without, timeout=120)
+    assert (itself.returncode, itself.stdout) == (0, alone[("--version",)].stdout)
+
+
+def test_a_command_whose_client_is_killed_is_killed_with_it(tmp_path):
+    _listening()
+    server = dbt_server.server_pid()
+    before = _children(server)
+    project = tmp_path / "project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    # a parse from nothing: seconds of work, into a folder of its own
+    client = subprocess.Popen([str(DBT_COMMAND), "parse", "--no-partial-parse", "--project-dir", str(project),
+                               "--profiles-dir", str(project), "--target-path", str(tmp_path / "target")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=project)
+    deadline = time.monotonic() + 30
+    while not (_children(server) - before):
+        assert client.poll() is None and time.monotonic() < deadline, "no command forked"
+        time.sleep(0.05)
+    [child] = _children(server) - before
+    client.send_signal(signal.SIGKILL)
+    client.wait()
+    deadline = time.monotonic() + 30
+    while child in _children(server):
+        assert time.monotonic() < deadline, "the killed client's dbt kept running"
+        time.sleep(0.05)
