@@ -24,6 +24,9 @@ ENVIRONMENT_ALLOWED = {
     "parity/faults.py": "the tests' fault injection (PARITY_FAULT_AT), not a setting",
     "parity/quality/suites.py": "turns off Great Expectations' usage analytics, a library's own variable",
     "parity/cli.py": "passes the environment on to `dagster dev`, with DAGSTER_HOME",
+    "parity/dbt_server.py": "names its socket to the dbt commands started after it (PARITY_DBT_SERVER), and "
+                            "gives each forked command its client's environment",
+    "parity/dbt_client.py": "finds its process's dbt server (PARITY_DBT_SERVER) and hands dbt its environment",
 }
 
 
