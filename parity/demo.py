@@ -34,6 +34,7 @@ class Delivery:
     period: str
     files: tuple[str, ...]  # names in the generated folder of the country
     partial: str | None = None  # a file sent cut short (the correction's first version)
+    correction: bool = False  # a table sent again, whole
 
 
 def schedule(made: Path, quarters: str = QUARTERS) -> list[Delivery]:
@@ -49,7 +50,7 @@ def schedule(made: Path, quarters: str = QUARTERS) -> list[Delivery]:
             if (country, str(period)) == (corrected, quarter):
                 cut = next(name for name in files if name.endswith(f"_{table}.csv"))
                 deliveries += [Delivery(day, country, str(period), files, partial=cut),
-                               Delivery(day + dt.timedelta(days=later), country, str(period), (cut,))]
+                               Delivery(day + dt.timedelta(days=later), country, str(period), (cut,), correction=True)]
             else:
                 deliveries.append(Delivery(day, country, str(period), files))
     return sorted(deliveries, key=lambda d: (d.day, d.country))
@@ -76,7 +77,7 @@ def replay(settings: Settings, made: Path, quarters: str = QUARTERS, say: Callab
             else:
                 (made / delivery.country / name).replace(inbox / name)
         say(f"{delivery.day}: {delivery.country} delivers {delivery.period}"
-            + (" (a correction)" if len(delivery.files) == 1 else ""))
+            + (" (a correction)" if delivery.correction else ""))
         at = dt.datetime.combine(delivery.day, dt.time(10), tzinfo=ZoneInfo(settings.timezone))
         # written and closed by this very process: complete, nothing to wait for (a MoD's upload is not)
         delivered = load(dataclasses.replace(settings, settle_seconds=0, clock=Clock.set_at(at)), say=lambda _: None,
