@@ -23,9 +23,13 @@ def _listening(timeout: float = 60) -> None:
 
 
 def _children(pid: int) -> set[int]:
+    """The processes `pid` forked (each listed under the thread that forked it; threads come and go)."""
     found = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found |= {int(c) for c in (task / "children").read_text().split()}
+        try:
+            found |= {int(c) for c in (task / "children").read_text().split()}
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
     return found
 
 
