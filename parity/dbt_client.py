@@ -19,7 +19,8 @@ SERVER_VARIABLE = "PARITY_DBT_SERVER"  # the server's socket, set by parity.dbt_
 HEADER = struct.Struct("!Q")
 
 
-def _received(connection: socket.socket, size: int) -> bytes | None:
+def received(connection: socket.socket, size: int) -> bytes | None:
+    """Exactly `size` bytes from the other end, or None when it went away first."""
     data = b""
     while len(data) < size:
         chunk = connection.recv(size - len(data))
@@ -40,13 +41,13 @@ def _served(path: str, args: list[str]) -> int | None:
     with connection:
         request = json.dumps({"args": args, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
         socket.send_fds(connection, [HEADER.pack(len(request)) + request], [0, 1, 2])
-        started = _received(connection, HEADER.size)
+        started = received(connection, HEADER.size)
         if started is None:
             return None
         child = HEADER.unpack(started)[0]
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda number, _frame: os.kill(child, number))
-        status = _received(connection, HEADER.size)
+        status = received(connection, HEADER.size)
         return 1 if status is None else HEADER.unpack(status)[0] - 256  # sent offset: statuses may be negative
 
 

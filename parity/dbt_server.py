@@ -28,7 +28,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from parity.dbt_client import HEADER, SERVER_VARIABLE
+from parity.dbt_client import HEADER, SERVER_VARIABLE, received
 
 SOCKET = "dbt.sock"
 _PR_SET_PDEATHSIG = 1
@@ -68,16 +68,6 @@ def server_pid() -> int | None:
     return _server.pid if _server is not None else None
 
 
-def _received(connection: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = connection.recv(size - len(data))
-        if not chunk:
-            raise ConnectionError("the client went away")
-        data += chunk
-    return data
-
-
 def _run(args: list[str], cwd: str, env: dict[str, str], fds: list[int]) -> int:
     """In the forked child: the command with the client's streams, folder and environment."""
     _die_with_parent()
@@ -105,9 +95,12 @@ def _serve_one(connection: socket.socket) -> None:
             first, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
             size = HEADER.unpack(first[:HEADER.size])[0]
             body = first[HEADER.size:]
-            body += _received(connection, size - len(body))
-        except (OSError, ConnectionError, ValueError):
+            rest = received(connection, size - len(body))
+        except (OSError, ValueError):
             return
+        if rest is None:  # the client went away before its request was whole
+            return
+        body += rest
         request = json.loads(body)
         child = os.fork()
         if child == 0:

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 from openpyxl import load_workbook
-from test_messages import SHARED_WORDS, _Blank, _words
+from test_messages import english_words_in
 
 from orchestration.defs.reports.assets import quarterly_reports, report_partition_key
 from orchestration.defs.reports.sensors import reports_when_changed
@@ -132,25 +132,14 @@ def test_page_one_holds_headline_figures_and_key_messages(reports):
         assert "break-after: page" in html
 
 
-def _english_words() -> set[str]:
-    english = set()
-    for section in ("labels", "report"):
-        for key, entry in entries()[section].items():
-            texts = entry["en"].values() if isinstance(entry["en"], dict) else [entry["en"]]
-            if key != "language":
-                english |= {w for t in texts for w in _words(t.format_map(_Blank()))}
-    return english - SHARED_WORDS
-
-
 def test_no_english_label_in_a_report_in_another_language(reports):
-    english = _english_words()
     names = set(entries()["labels"]["language"][lang] for lang in LANGUAGES)  # each language by its own name
     for report in reports:
         if report.lang != "en":
             text = " ".join(read(report.html).text)
             for name in names:
                 text = text.replace(name, "")
-            assert _words(text) & english == set(), report.html
+            assert english_words_in(text) == set(), report.html
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,13 @@
 .pdf, with the report's tables beside them as .csv and .xlsx. A country's report is written in its
 language and in English; a region's in all five."""
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from parity import disclosure
 from parity.config import Config, Settings
 from parity.messages import LANGUAGES
+from parity.private import write_private
 from parity.regions import areas as all_areas
 from parity.regions import regions
 from parity.reports.data import ReportData, load_report_data
@@ -50,12 +50,6 @@ def assert_controlled(data: ReportData, limit: int) -> None:
                 f"{v.numerator} of {v.denominator}: rebuild the marts; no report was written")
 
 
-def _replace(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
-
-
 def build_report(settings: Settings, config: Config, area: str, period: str, pdf: bool = True,
                  now: dt.datetime | None = None, languages: tuple[str, ...] | None = None) -> list[BuiltReport]:
     """The report of `area` for `period` in each of its languages (or those asked for)."""
@@ -68,7 +62,7 @@ def build_report(settings: Settings, config: Config, area: str, period: str, pdf
     for lang in languages or report_languages(area):
         stem = out / f"parity_{area}_{period}_{lang}"
         html = stem.with_suffix(".html")
-        _replace(html, render_html(data, lang, now, settings.clock.label, report_languages(area)))
+        write_private(html, render_html(data, lang, now, settings.clock.label, report_languages(area)).encode())
         csv, xlsx = write_tables(data, lang, stem)
         pdf_path = None
         if pdf:

@@ -133,6 +133,10 @@ class ReportData:
 
     def fingerprint(self) -> str:
         """A hash of everything the report shows."""
+        return self._fingerprint
+
+    @functools.cached_property  # once: each language's file carries it
+    def _fingerprint(self) -> str:
         content = json.dumps(dataclasses.asdict(self), default=str, sort_keys=True)
         return hashlib.sha256(content.encode()).hexdigest()
 

@@ -53,15 +53,18 @@ def ranked(data: ReportData, key: tuple[str, str, str]) -> list[tuple[str, Value
     return sorted(rows, key=lambda cv: (-cv[1].value, cv[0]))
 
 
+def _position(order: list[tuple[str, Value]], area: str) -> int:
+    return [c for c, _ in order].index(area) + 1
+
+
 def _rank(n: Numbers, key: tuple[str, str, str]) -> Markup:
     data, w = n.data, n.w
     v = _get(data, key)
     order = ranked(data, key) if data.area in data.peers else None
     if order is None or not visible(v):
         return Markup("")
-    position = [c for c, _ in order].index(data.area) + 1
-    return w.markup("rank", rank=n.mark(v, "rank", str(position)), n=len(order), count=len(order),
-                    region=w.data_name(f"country.{data.region}"))
+    return w.markup("rank", rank=n.mark(v, "rank", str(_position(order, data.area))), n=len(order),
+                    count=len(order))
 
 
 def _contingent(data: ReportData):
@@ -111,8 +114,7 @@ def _moved_most(n: Numbers) -> Markup | None:
     said = w.markup(sentence, indicator=w.text(f"headline_{key[0]}"), before=n.value(before), now=n.value(now),
                     quarter=w.quarter(base))
     if largest:
-        said += Markup(" ") + w.markup("message_largest_rise" if change > 0 else "message_largest_fall",
-                                       region=w.data_name(f"country.{data.region}"))
+        said += Markup(" ") + w.markup("message_largest_rise" if change > 0 else "message_largest_fall")
     return said
 
 
@@ -123,14 +125,11 @@ def _standing(n: Numbers) -> Markup | None:
     if order is None:
         return None
     if data.area in data.peers:
-        position = [c for c, _ in order].index(data.area) + 1
+        position = _position(order, data.area)
         v = _get(data, key)
-        if position == 1:
-            return w.markup("message_highest", area=data_area(w, data), value=n.value(v),
-                            region=w.data_name(f"country.{data.region}"))
-        if position == len(order):
-            return w.markup("message_lowest", area=data_area(w, data), value=n.value(v),
-                            region=w.data_name(f"country.{data.region}"))
+        if position in (1, len(order)):
+            return w.markup("message_highest" if position == 1 else "message_lowest", area=data_area(w, data),
+                            value=n.value(v))
         return w.markup("message_rank", area=data_area(w, data), value=n.value(v), rank=n.mark(v, "rank", str(position)),
                         n=len(order), count=len(order))
     (top, top_value), (bottom, bottom_value) = order[0], order[-1]

@@ -20,7 +20,8 @@ CATEGORIES = ("WSHARE_UNIFORMED", "WSHARE_OFFICERS", "WSHARE_NCOS", "WSHARE_SOLD
               "WSHARE_CIVILIANS")
 RANK_BANDS = ("OF6+", "OF3-5", "OF1-2", "OR5-9", "OR1-4")
 UN_ROLES = ("contingent", "individual")
-SEXES = (("F", WOMEN), ("M", MEN))
+SEXES = ("F", "M")
+SEX_COLOURS = {"F": WOMEN, "M": MEN}
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,22 @@ class Numbers:
     def __init__(self, w: Writer, data: ReportData):
         self.w, self.data = w, data
 
-    def mark(self, v: Value, kind: str, text: str, base: str | None = None, **extra) -> Markup:
+    def _what(self, v: Value, kind: str, base: str | None = None) -> Markup:
+        return number_attributes(v, kind, base) + Markup(f' data-release="{self.data.release}"')
+
+    def _withheld(self) -> Markup:
+        return Markup(f'<span class="withheld">{escape(self.w.text("withheld"))}</span>')
+
+    def mark(self, v: Value, kind: str, text: str, base: str | None = None) -> Markup:
         """`text`, a number derived from row `v` (its `kind`), with what it is."""
-        more = "".join(f' data-{k}="{escape(value)}"' for k, value in extra.items())
-        return Markup(f'<span class="num"{number_attributes(v, kind, base)} data-release="{self.data.release}"'
-                      f'{Markup(more)}>{escape(text)}</span>')
+        return Markup(f'<span class="num"{self._what(v, kind, base)}>{escape(text)}</span>')
 
     def value(self, v: Value | None) -> Markup:
         """A value as a cell: the number, or why there is none."""
         if v is None:
             return escape(self.w.text("not_reported"))
         if v.suppressed:
-            return Markup(f'<span class="withheld">{escape(self.w.text("withheld"))}</span>')
+            return self._withheld()
         if v.value is None:
             return escape(self.w.text("no_denominator"))
         return self.mark(v, "value", charts.formatted(self.w, v.value, v.unit))
@@ -78,7 +83,7 @@ class Numbers:
         if v is None:
             return Markup("")
         if v.suppressed:
-            return Markup(f'<span class="withheld">{escape(self.w.text("withheld"))}</span>')
+            return self._withheld()
         n = {"numerator": v.numerator, "denominator": v.denominator,
              "complement": None if v.numerator is None or v.denominator is None else v.denominator - v.numerator}[kind]
         return Markup("") if n is None else self.mark(v, kind, self.w.count(n))
@@ -94,9 +99,7 @@ class Numbers:
 
     def attributes(self, v: Value | None, kind: str = "value") -> Markup:
         """For a chart's number: the same attributes as a table's."""
-        if not visible(v):
-            return Markup("")
-        return number_attributes(v, kind) + Markup(f' data-release="{self.data.release}"')
+        return self._what(v, kind) if visible(v) else Markup("")
 
 
 def visible(v: Value | None) -> bool:
@@ -212,7 +215,7 @@ def recruitment(n: Numbers) -> Section:
     data, w = n.data, n.w
     rows = [(w.text("applicants"), data.get("WSHARE_APPLICANTS")), (w.text("admitted"), data.get("WSHARE_ADMITTED"))]
     rows += [(w.text(f"admission_rate_{sex}"), data.get("ADMISSION_RATE", breakdown="sex", breakdown_value=sex))
-             for sex, _ in SEXES]
+             for sex in SEXES]
     return Section(
         "recruitment", w.text("recruitment_title"), w.text("recruitment_definition"),
         (_trend(n, "recruitment-trend", w.text("recruitment_trend"),
@@ -226,8 +229,8 @@ def recruitment(n: Numbers) -> Section:
 def careers(n: Numbers) -> Section:
     data, w = n.data, n.w
     rows = [(w.text(f"{name}_{sex}"), data.get(code, breakdown="sex", breakdown_value=sex))
-            for code, name in (("ATTRITION_RATE", "attrition"), ("PROMOTION_RATE", "promotion")) for sex, _ in SEXES]
-    bars = [_bar(n, label, v, WOMEN if v is not None and v.breakdown_value == "F" else MEN) for label, v in rows]
+            for code, name in (("ATTRITION_RATE", "attrition"), ("PROMOTION_RATE", "promotion")) for sex in SEXES]
+    bars = [_bar(n, label, v, SEX_COLOURS[sex]) for (label, v), sex in zip(rows, SEXES * 2)]
     return Section(
         "careers", w.text("careers_title"), w.text("careers_definition"),
         (_trend(n, "careers-trend", w.text("careers_trend"),
@@ -266,8 +269,8 @@ def deployment(n: Numbers) -> Section:
 def training_and_complaints(n: Numbers) -> Section:
     data, w = n.data, n.w
     coverage = [(w.text("everyone"), data.get("TRAINING_COVERAGE"))] + [
-        (w.text(f"sex_{sex}"), data.get("TRAINING_COVERAGE", breakdown="sex", breakdown_value=sex)) for sex, _ in SEXES]
-    bars = [_bar(n, label, v, AREA if i == 0 else WOMEN if i == 1 else MEN) for i, (label, v) in enumerate(coverage)]
+        (w.text(f"sex_{sex}"), data.get("TRAINING_COVERAGE", breakdown="sex", breakdown_value=sex)) for sex in SEXES]
+    bars = [_bar(n, label, v, colour) for (label, v), colour in zip(coverage, (AREA, *SEX_COLOURS.values()))]
     by_type = data.breakdown("COMPLAINTS_RECEIVED", "type")
     complaint_bars = [_bar(n, w.data_name(f"value.type.{v.breakdown_value}"), v, AREA) for v in by_type]
     complaints = (charts.bar_chart(w, "complaints", w.text("complaints_by_type"), complaint_bars, unit="count")

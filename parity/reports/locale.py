@@ -16,7 +16,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
-from parity.messages import LANGUAGES, catalogue
+from parity.messages import LANGUAGES, catalogue, label
 from sources.period import Period
 
 FORMATS = {"en": "en_GB", "bs": "bs", "cnr": "sr_Latn_ME", "mk": "mk", "sr": "sr_Cyrl"}
@@ -75,7 +75,7 @@ class Writer:
 
     def text(self, key: str, **values) -> str:
         """A text of the report (catalogue section `report`); a plural entry takes the form of `n`."""
-        entry = catalogue(self.lang)["report"][key]
+        entry = self.template(key)
         if isinstance(entry, dict):
             entry = entry[self._locale.plural_form(values["n"])]
         return entry.format(**values)
@@ -88,17 +88,17 @@ class Writer:
 
     def data_name(self, key: str) -> str:
         """A published code's name (catalogue section `data`: indicator.<code>, country.<code>, ...)."""
-        return catalogue(self.lang)["data"][key]
+        return self.data_names()[key]
 
     def data_names(self) -> dict[str, str]:
         return catalogue(self.lang)["data"]
 
     def label(self, key: str) -> str:
         """A word of the catalogue's `labels` (shared with the quality reports: the tables' names)."""
-        return catalogue(self.lang)["labels"][key]
+        return label(self.lang, key)
 
     def language_name(self) -> str:
-        return catalogue(self.lang)["labels"]["language"]
+        return self.label("language")
 
 
 class _Slot(str):

@@ -4,11 +4,13 @@ controlled numbers: a withheld row has its status and no number. Columns are the
 (language-neutral codes, as analysts query them) with the names in the report's language beside them,
 and the release the numbers are read from."""
 import csv
-import os
+import io
 from pathlib import Path
 
 from openpyxl import Workbook
 
+from parity.bi import SELF_NAMED
+from parity.private import write_private
 from parity.reports.data import ReportData, Value
 from parity.reports.locale import Writer
 
@@ -26,7 +28,7 @@ def rows(data: ReportData, lang: str) -> list[tuple]:
 
     def row(v: Value) -> tuple:
         numbers = (None, None, None) if v.suppressed else (v.numerator, v.denominator, v.value)
-        value_name = v.breakdown_value if v.breakdown in ("nato_rank", "rank_band") else \
+        value_name = v.breakdown_value if v.breakdown in SELF_NAMED else \
             _name(w, f"value.{v.breakdown}.{v.breakdown_value}", v.breakdown_value)
         return (v.indicator_code, _name(w, f"indicator.{v.indicator_code}", v.indicator_code), v.country_code,
                 _name(w, f"country.{v.country_code}", v.country_code), v.period, v.breakdown,
@@ -37,15 +39,14 @@ def rows(data: ReportData, lang: str) -> list[tuple]:
 
 
 def write_tables(data: ReportData, lang: str, stem: Path) -> tuple[Path, Path]:
-    """<stem>.csv (UTF-8 with a byte order mark, which Excel needs to read it as UTF-8) and <stem>.xlsx."""
+    """<stem>.csv (UTF-8 with a byte order mark, which Excel needs to read it as UTF-8) and <stem>.xlsx,
+    each written whole (private.write_private), as the report beside them."""
     table = rows(data, lang)
-    path_csv, path_xlsx = stem.with_suffix(".csv"), stem.with_suffix(".xlsx")
-    partial = path_csv.with_name(f".{path_csv.name}.partial")
-    with partial.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        writer.writerows(table)
-    os.replace(partial, path_csv)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(COLUMNS)
+    writer.writerows(table)
+    path_csv = write_private(stem.with_suffix(".csv"), text.getvalue().encode("utf-8-sig"))
     book = Workbook()
     sheet = book.active
     sheet.title = data.period
@@ -53,7 +54,6 @@ def write_tables(data: ReportData, lang: str, stem: Path) -> tuple[Path, Path]:
     for row in table:
         sheet.append(row)
     sheet.freeze_panes = "A2"
-    partial = path_xlsx.with_name(f".{path_xlsx.name}.partial")
-    book.save(partial)
-    os.replace(partial, path_xlsx)
-    return path_csv, path_xlsx
+    saved = io.BytesIO()
+    book.save(saved)
+    return path_csv, write_private(stem.with_suffix(".xlsx"), saved.getvalue())
