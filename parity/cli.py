@@ -72,6 +72,71 @@ def cmd_init_key(args) -> int:
     return 0
 
 
+def cmd_rotate_key(args) -> int:
+    from parity.load import transform
+    from parity.rotation import rotate
+
+    settings = Settings.from_env()
+    rotation = rotate(settings, Path(args.new_key_file).resolve() if args.new_key_file else None)
+    rows = ", ".join(f"{table} {count:,}" for table, count in rotation.rows.items())
+    print(f"re-keyed {rotation.persons:,} persons from {rotation.files} archived files (rows: {rows}); key "
+          f"fingerprint {rotation.old_fingerprint[:8]}… -> {rotation.new_fingerprint[:8]}…")
+    if settings.pseudonym_key:
+        print("Now replace PARITY_PSEUDONYM_KEY in the secret store with the new key, and destroy the new key's file: "
+              "the warehouse refuses the old key from now on.")
+    else:
+        print(f"{settings.key_file} holds the new key; the warehouse refuses the old one from now on.")
+    built = transform(settings)
+    outcome = "done" if built.ok else "FAILED: the next `parity load` builds again"
+    print(f"dbt build of every model from the new keys, then public.duckdb: {outcome}; its log: {built.log}")
+    for line in built.failures:
+        print(f"FAILED {line}")
+    return 0 if built.ok else 1
+
+
+def cmd_backup(args) -> int:
+    from parity.backup import backup, verify
+
+    folder = Path(args.dest)
+    if args.verify:
+        manifest = verify(folder)
+        print(f"{folder}: all {len(manifest.files)} files match the manifest (backup of {manifest.created_at})")
+        return 0
+    manifest = backup(Settings.from_env(), folder)
+    size = sum(f["size"] for f in manifest.files.values())
+    print(f"backed up {len(manifest.files)} files ({size / 2**20:,.1f} MiB) into {folder}, with {folder}/manifest.json; "
+          f"the pseudonymisation key is not in it (fingerprint {(manifest.key_fingerprint or '-')[:8]}…): keep it apart")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from parity.backup import CONFIG_NAME, restore
+
+    settings = Settings.from_env()
+    manifest = restore(settings, Path(args.source))
+    print(f"restored {len(manifest.files)} files of the backup of {manifest.created_at} into {settings.home}")
+    if CONFIG_NAME in manifest.files:
+        print(f"its configuration is {settings.home / CONFIG_NAME}: set PARITY_CONFIG to it (or copy it where "
+              f"PARITY_CONFIG points)")
+    print(f"configure the pseudonymisation key with fingerprint {(manifest.key_fingerprint or '-')[:8]}… "
+          f"(PARITY_PSEUDONYM_KEY or the key file); `parity load` then carries on")
+    return 0
+
+
+def cmd_purge(args) -> int:
+    from parity.retention import purge
+
+    result = purge(Settings.from_env(), dry_run=args.dry_run)
+    verb = "would purge" if args.dry_run else "purged"
+    for e in result.purged:
+        print(f"{verb} {e.archive_path} ({e.why}; expired {e.at:%Y-%m-%d})")
+    for folder, count in result.backups.items():
+        print(f"removed {count} purged file(s) from the backup {folder}")
+    following = f"; the next expires {result.next_at:%Y-%m-%d}" if result.next_at else ""
+    print(f"{verb} {len(result.purged)} archived file(s), kept {result.kept}{following}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from parity import demo
     from parity.generate import generate
@@ -366,6 +431,27 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("init-key", help="create a local pseudonymisation key file unless a key is configured")
     p.set_defaults(func=cmd_init_key)
 
+    p = sub.add_parser("rotate-key", help="replace the pseudonymisation key: every stored person key re-derived "
+                                          "from the archived files, then every model rebuilt")
+    p.add_argument("--new-key-file", metavar="FILE", help="the new key (needed when the key comes from "
+                   "PARITY_PSEUDONYM_KEY; else a random key replaces the key file)")
+    p.set_defaults(func=cmd_rotate_key)
+
+    p = sub.add_parser("backup", help="a consistent copy of the home (warehouse, archive, reports, Dagster's "
+                                      "instance, configuration; not the key) with a checksum manifest")
+    p.add_argument("dest", metavar="DEST", help="a new folder (on another disk)")
+    p.add_argument("--verify", action="store_true", help="check the backup DEST against its manifest instead")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup into an empty $PARITY_HOME (checked against its manifest first)")
+    p.add_argument("source", metavar="SRC")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("purge", help="delete the archived files (and their copies in the backups) whose retention "
+                                     "has ended (config/parity.toml: keep_replaced_days, keep_closed_days)")
+    p.add_argument("--dry-run", action="store_true", help="only list what would go")
+    p.set_defaults(func=cmd_purge)
+
     p = sub.add_parser("serve", help="the focal points' check-and-send page (behind an HTTPS reverse proxy)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
@@ -400,17 +486,18 @@ EXIT_REFUSED, EXIT_BUSY, EXIT_INTERRUPTED = 2, 75, 130
 
 
 def run(args) -> int:
+    from parity.backup import BackupError
     from parity.config import SettingsError
     from parity.lock import WarehouseBusy
     from parity.private import owner_only
-    from parity.pseudonym import KeyMismatch, MissingKey
+    from parity.pseudonym import KeyMismatch, MissingKey, RotationRefused
 
     owner_only()  # the warehouse, archive, quality reports, logs: the service owner's only
     # SIGTERM stops a command as Ctrl-C does: the open transaction is rolled back, the lock released
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return args.func(args)
-    except (MissingKey, KeyMismatch, SettingsError) as e:
+    except (MissingKey, KeyMismatch, SettingsError, RotationRefused, BackupError) as e:
         print(f"parity {args.command}: {e}", file=sys.stderr)
         return EXIT_REFUSED
     except WarehouseBusy as e:

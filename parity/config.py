@@ -101,6 +101,8 @@ class Settings:
     pseudonym_key: str | None = field(default=None, repr=False)  # PARITY_PSEUDONYM_KEY: from a secret store
     key_file_path: Path | None = None  # else this file (default $PARITY_HOME/pseudonym.key)
     dagster_home_dir: Path | None = None  # DAGSTER_HOME, else $PARITY_HOME/dagster
+    backup_dir_path: Path | None = None  # the `backup` schedule's backups (PARITY_BACKUP_DIR), else $PARITY_HOME/backups
+    backup_keep: int = 7  # how many of them it keeps (PARITY_BACKUP_KEEP)
     clock: Clock = field(default_factory=Clock)  # the real time; only code sets it (parity/clock.py)
 
     @classmethod
@@ -143,6 +145,8 @@ class Settings:
             pseudonym_key=env("PARITY_PSEUDONYM_KEY") or None,
             key_file_path=Path(env("PARITY_PSEUDONYM_KEY_FILE")).resolve() if env("PARITY_PSEUDONYM_KEY_FILE") else None,
             dagster_home_dir=Path(env("DAGSTER_HOME")).resolve() if env("DAGSTER_HOME") else None,
+            backup_dir_path=Path(env("PARITY_BACKUP_DIR")).resolve() if env("PARITY_BACKUP_DIR") else None,
+            backup_keep=_whole("PARITY_BACKUP_KEEP", cls.backup_keep, "backups"),
         )
 
     @property
@@ -182,6 +186,11 @@ class Settings:
         return self.dagster_home_dir or self.home / "dagster"
 
     @property
+    def backup_dir(self) -> Path:
+        """Where the `backup` schedule writes (another disk, in production)."""
+        return self.backup_dir_path or self.home / "backups"
+
+    @property
     def key_file(self) -> Path:
         return self.key_file_path or self.home / "pseudonym.key"
 
@@ -201,6 +210,10 @@ class FocalPoint:
     due_days: int
     reminder_days: int
     first_period: str
+    # retention of its files in the archive and the backups (parity/retention.py): after a newer version
+    # replaced them, and after their quarter closed (the end of its due date)
+    keep_replaced_days: int = 90
+    keep_closed_days: int = 730
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,6 @@ def _load(settings: Settings, say, build: bool) -> LoadReport:
         warehouse.ensure_schema(con)
         check_key(con, key)
         before = con.execute("SELECT coalesce(max(file_id), 0) FROM meta.received_files").fetchone()[0]
-        released = con.execute("SELECT coalesce(max(release_id), 0) FROM meta.releases").fetchone()[0]
     partitions, skipped = pending_partitions(settings)
     instance = DagsterInstance.from_config(str(dagster_home))
     freed = free_dead_slots(instance)
@@ -137,22 +136,48 @@ def _load(settings: Settings, say, build: bool) -> LoadReport:
         if not accepted:
             report.caught_up = stale
             say(f"{' and '.join(stale)} older than the raw data (a build that did not run or finish): rebuilding")
-        # dagster-dbt writes dbt's event lines to the step's stdout (the UI shows them as the step's
-        # log); on the command line they go to a file, and the summary says where.
-        report.transform_log = settings.home / "logs" / f"dbt-build-{settings.clock.now():%Y%m%d-%H%M%S}.log"
-        report.transform_log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        say(f"dbt build (staging, intermediate, marts and their tests), then public.duckdb; log: {report.transform_log}")
-        with report.transform_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            result = defs.resolve_job_def("transform").execute_in_process(
-                instance=instance, run_config=run_config, raise_on_error=False, tags=tags)
-        report.transform_ok = result.success
-        report.failures += [f"transform: {error}" for error in run_errors(result)]
-        with warehouse.connect(settings.warehouse, read_only=True, wait=settings.busy_wait) as con:
-            latest = con.execute("""SELECT release_id, rows_published, rows_confidential, rows_withheld
-                                    FROM meta.releases ORDER BY release_id DESC LIMIT 1""").fetchone()
-        if latest:
-            report.release = (latest[0], latest[0] > released, *latest[1:])
+        built = transform(settings, say, instance, tags)
+        report.transform_ok, report.transform_log, report.release = built.ok, built.log, built.release
+        report.failures += built.failures
     return report
+
+
+@dataclass
+class Built:
+    ok: bool
+    log: Path
+    failures: list[str]
+    release: tuple | None  # as LoadReport.release
+
+
+def transform(settings: Settings, say=print, instance=None, tags: dict | None = None) -> Built:
+    """The `transform` job in process: dbt build, the suppression and its audit, public.duckdb."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.instance import prepare_dagster_home
+    from orchestration.pools import PROCESS_TAG, process_identity
+    from orchestration.resources import parity_run_config
+
+    start_dbt_server()
+    instance = instance or DagsterInstance.from_config(str(prepare_dagster_home(settings)))
+    tags = tags or {"parity/trigger": "cli", PROCESS_TAG: process_identity()}
+    with warehouse.connect(settings.warehouse, read_only=True, wait=settings.busy_wait) as con:
+        released = con.execute("SELECT coalesce(max(release_id), 0) FROM meta.releases").fetchone()[0]
+    # dagster-dbt writes dbt's event lines to the step's stdout (the UI shows them as the step's
+    # log); on the command line they go to a file, and the summary says where.
+    log = settings.home / "logs" / f"dbt-build-{settings.clock.now():%Y%m%d-%H%M%S}.log"
+    log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    say(f"dbt build (staging, intermediate, marts and their tests), then public.duckdb; log: {log}")
+    with log.open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
+        result = defs.resolve_job_def("transform").execute_in_process(
+            instance=instance, run_config={**QUIET_LOG, **parity_run_config(settings)}, raise_on_error=False,
+            tags=tags)
+    with warehouse.connect(settings.warehouse, read_only=True, wait=settings.busy_wait) as con:
+        latest = con.execute("""SELECT release_id, rows_published, rows_confidential, rows_withheld
+                                FROM meta.releases ORDER BY release_id DESC LIMIT 1""").fetchone()
+    return Built(result.success, log, [f"transform: {error}" for error in run_errors(result)],
+                 (latest[0], latest[0] > released, *latest[1:]) if latest else None)
 
 
 def run_errors(result) -> list[str]:

@@ -28,6 +28,11 @@ class KeyMismatch(RuntimeError):
     pass
 
 
+class RotationRefused(RuntimeError):
+    """`parity rotate-key` cannot be done as asked (parity/rotation.py); nothing was changed. The
+    message says why and what to do."""
+
+
 _FINGERPRINT_TEXT = b"parity: fingerprint of the pseudonymisation key, v1"
 
 

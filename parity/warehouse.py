@@ -119,6 +119,21 @@ CREATE TABLE IF NOT EXISTS meta.pseudonym_key (
     fingerprint VARCHAR NOT NULL,       -- of the key the first load used (parity/pseudonym.py), never the key
     recorded_at TIMESTAMPTZ NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta.key_rotations (
+    -- each `parity rotate-key` (parity/rotation.py): fingerprints only, never a key
+    old_fingerprint VARCHAR NOT NULL,
+    new_fingerprint VARCHAR NOT NULL,
+    rotated_at TIMESTAMPTZ NOT NULL,
+    files INTEGER NOT NULL,             -- archived files read
+    persons INTEGER NOT NULL            -- person keys replaced
+);
+CREATE TABLE IF NOT EXISTS meta.purged_files (
+    -- archived files deleted by the retention rule (parity/retention.py): the registry keeps their rows
+    archive_path VARCHAR PRIMARY KEY,   -- relative to $PARITY_HOME, as meta.received_files names it
+    purged_at TIMESTAMPTZ NOT NULL,
+    expired_at TIMESTAMPTZ NOT NULL,    -- when the rule let it go
+    why VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta.builds (
     -- what the derived side was last built from: the newest accepted submission table then
     layer VARCHAR PRIMARY KEY,          -- marts (dbt build) | public (public.duckdb)

@@ -138,6 +138,30 @@ def history(tmp_path_factory) -> Settings:
     return settings
 
 
+CORRECTED = "MNE/MNE_2024Q2_personnel.csv"  # in the inbox of `corrected`: its last row removed
+PUBLIC_KEY = "indicator_code, country_code, period, breakdown, breakdown_value"
+
+
+@pytest.fixture(scope="session")
+def corrected(history, tmp_path_factory) -> tuple[Settings, list]:
+    """A copy of the session's warehouse (release 1) after MNE corrected its 2024Q2 personnel: one
+    person fewer (release 2); and the public rows of release 1. Tests read it and write beside it."""
+    import duckdb
+
+    from parity.load import load
+
+    with pytest.MonkeyPatch.context() as env:
+        settings = copy_home(history.home, point_at(env, tmp_path_factory.mktemp("corrected") / "home"))
+        with duckdb.connect(str(settings.public_warehouse), read_only=True) as con:
+            before = con.execute(f"SELECT {PUBLIC_KEY}, value, obs_status FROM indicator_values_public").fetchall()
+        path = settings.inbox / CORRECTED
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text("".join(lines[:-1]), encoding="utf-8")
+        report = load(settings, say=lambda _: None)
+        assert report.transform_ok and not report.failures
+    return settings, before
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium driven by Playwright: Debian's (Playwright's own browser download cannot reach
@@ -185,7 +209,8 @@ INTEGRATION_MODULES = {"test_crash", "test_fifth_country", "test_imports", "test
 # each worker two groups to begin with. (xdist's own `loadgroup` marks do not group on pytest 9.2: pytest-xdist issue 1386; the
 # scheduler below groups by module name instead.)
 HISTORY_MODULES = {"test_browser", "test_docs", "test_focal_point", "test_incremental", "test_portability",
-                   "test_publish", "test_reports", "test_releases"}
+                   "test_publish", "test_reports", "test_releases", "test_rotation", "test_backup",
+                   "test_retention"}
 SLOWEST_FIRST = ("test_crash", "test_marts", "test_incremental", "test_disclosure", "test_fifth_country", "test_cli",
                  "test_reports", "test_portability", "test_orchestration", "test_hostile", "test_publish")
 

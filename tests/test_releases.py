@@ -5,31 +5,13 @@ import duckdb
 import pytest
 
 from parity import warehouse
-from parity.load import load
 from parity.public import export_public, public_relations
 from parity.releases import NotAudited, record_release
 from parity.suppression import step
 
-from conftest import copy_home, point_at
+from conftest import PUBLIC_KEY, copy_home, point_at
 
-CORRECTED = "MNE/MNE_2024Q2_personnel.csv"
-KEY = "indicator_code, country_code, period, breakdown, breakdown_value"
-
-
-@pytest.fixture(scope="module")
-def corrected(history, tmp_path_factory):
-    """A copy of the session's warehouse (release 1), after MNE corrected its 2024Q2 personnel: one
-    person fewer (release 2)."""
-    with pytest.MonkeyPatch.context() as env:
-        settings = copy_home(history.home, point_at(env, tmp_path_factory.mktemp("corrected") / "home"))
-        with duckdb.connect(str(settings.public_warehouse), read_only=True) as con:
-            before = con.execute(f"SELECT {KEY}, value, obs_status FROM indicator_values_public").fetchall()
-        path = settings.inbox / CORRECTED
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        path.write_text("".join(lines[:-1]), encoding="utf-8")
-        report = load(settings, say=lambda _: None)
-        assert report.transform_ok and not report.failures
-    return settings, before
+KEY = PUBLIC_KEY
 
 
 def test_a_correction_is_a_new_release_with_history_revisions_and_as_of(corrected):
