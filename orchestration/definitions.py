@@ -4,6 +4,7 @@ focal points and engineers beside it; backups and the retention of clear data.""
 
 import dagster as dg
 
+from orchestration.defs.alerts.assets import deadline_notices, timeliness
 from orchestration.defs.alerts.jobs import deadlines_job, send_alerts_job
 from orchestration.defs.alerts.sensors import alert_outbox, deadline_watch, engineers_on_failure
 from orchestration.defs.dbt.assets import warehouse_models
@@ -26,7 +27,7 @@ from parity.dbt import DBT_COMMAND
 
 defs = dg.Definitions(
     assets=[raw_tables, *REGISTRY_SPECS, warehouse_models, suppression, DECISION_SPEC, public_warehouse,
-            quarterly_reports, postgres_publication],
+            quarterly_reports, postgres_publication, timeliness, deadline_notices],
     jobs=[ingest_job, transform_job, send_alerts_job, deadlines_job, reports_job, publish_job, backup_job,
           retention_job],
     sensors=[inbox_sensor, marts_after_load, alert_outbox, engineers_on_failure, reports_when_changed,

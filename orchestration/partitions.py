@@ -1,14 +1,26 @@
 """Partitions: quarter x country. One submission = one (quarter, country) partition.
 
-The quarters are a fixed range, so that the asset graph does not depend on the day the code location
-loaded (nor on any clock): a file of a quarter that has not ended on parity's clock is not taken
-until it has (parity.load.pending_partitions, the inbox sensor), whatever the partitions allow."""
+The quarters start at the earliest first quarter of the configured countries (config/parity.toml,
+`first_period`: nothing earlier is expected, so the UI shows no partition before it) and end at a fixed
+quarter, so that the asset graph does not depend on the day the code location loaded (nor on any
+clock): a file of a quarter that has not ended on parity's clock is not taken until it has
+(parity.load.pending_partitions, the inbox sensor), whatever the partitions allow. Whether a quarter
+is late, missing or not yet due is the `meta/timeliness` asset's (orchestration/defs/alerts/assets.py)."""
 import dagster as dg
 
+from parity.config import Settings
 from sources.dialect import DIALECTS
 from sources.period import Period
 
-FIRST_QUARTER, LAST_QUARTER = "2015Q1", "2040Q4"
+
+def first_configured_quarter() -> str:
+    """The earliest `first_period` of the configured countries (the configuration file is read: a file
+    shipped with the project, or the one PARITY_CONFIG names)."""
+    config = Settings.from_env().config()
+    return str(min(Period.parse(fp.first_period) for fp in config.focal_points.values()))
+
+
+FIRST_QUARTER, LAST_QUARTER = first_configured_quarter(), "2040Q4"
 COUNTRY, QUARTER = "country", "quarter"
 
 QUARTER_KEYS = [str(p) for p in Period.range(f"{FIRST_QUARTER}:{LAST_QUARTER}")]

@@ -179,14 +179,44 @@ def _write_last_reports(settings: Settings) -> None:
     except ChromiumMissing as e:
         print(f"\n{e}\nWriting the reports as HTML only.")
         pdf = False
-    built = build_reports(settings, settings.config(), quarter, pdf=pdf)
+    # through Dagster when it can print them (the `reports` job, one run per area: the UI then shows which
+    # reports exist, and the reports sensor does not make them again); HTML alone is no asset's output
+    if pdf:
+        written = materialize_reports(settings, quarter)
+    else:
+        written = [(r.area, r.html, None) for r in build_reports(settings, settings.config(), quarter, pdf=False)]
     kinds = "HTML and PDF" if pdf else "HTML"
-    areas = sorted({r.area for r in built})
+    areas = sorted({area for area, _, _ in written})
     print(f"\nReports of {quarter} ({kinds}, with their tables as CSV and XLSX; {len(areas)} areas: {', '.join(areas)}; "
           f"each country in its language and English, the region in all five):\n"
-          f"  {report_dir(settings, quarter)}/\n  e.g. {built[-1].html}"
-          + (f"\n       {built[-1].pdf}" if pdf else "")
+          f"  {report_dir(settings, quarter)}/\n  e.g. {written[-1][1]}"
+          + (f"\n       {written[-1][2]}" if pdf else "")
           + "\nAnother quarter, area or language: .venv/bin/parity report --period 2024Q3 [--country MNE] [--lang en]")
+
+
+def materialize_reports(settings: Settings, quarter: str) -> list[tuple[str, Path, Path]]:
+    """The reports of every area for `quarter`, each area's written by a run of the `reports` job in
+    this process: (area, HTML, PDF) of each report file."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.defs.reports.assets import report_partition_key
+    from orchestration.instance import prepare_dagster_home
+    from orchestration.resources import parity_run_config
+    from parity.load import QUIET_LOG
+    from parity.regions import areas
+
+    instance = DagsterInstance.from_config(str(prepare_dagster_home(settings)))
+    job, written = defs.resolve_job_def("reports"), []
+    for area in areas():
+        result = job.execute_in_process(partition_key=report_partition_key(area, quarter), instance=instance,
+                                        run_config={**QUIET_LOG, **parity_run_config(settings)},
+                                        tags={"parity/trigger": "demo"})
+        [event] = result.get_asset_materialization_events()
+        metadata = event.materialization.metadata
+        written += [(area, Path(metadata[key].value), Path(metadata[f"pdf_{key[5:]}"].value))
+                    for key in sorted(metadata) if key.startswith("html_")]
+    return written
 
 
 def _print_how_to_query(settings: Settings) -> None:

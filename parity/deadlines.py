@@ -56,6 +56,49 @@ def notice(focal_point: FocalPoint, period: Period, first_accepted_at: dt.dateti
     return None
 
 
+# Every country x quarter of the overview (the `timeliness` asset), in the order a quarter goes through them.
+STATES = {"not_expected": "not expected", "not_yet_due": "not yet due", "awaited": "awaited",
+          "on_time": "on time", "late": "late", "missing": "missing", "rejected": "rejected"}
+OVERDUE = ("missing", "rejected")  # past the due date with no accepted personnel
+
+
+def delivery_state(focal_point: FocalPoint, period: Period, first_accepted_at: dt.datetime | None,
+                   rejected: bool, now: dt.datetime) -> str:
+    """One of STATES: before the country's first quarter; a quarter that has not ended; ended and not
+    due yet with nothing accepted; personnel accepted by or after the due date; nothing accepted after
+    it, or only a rejected personnel (rejected wins over awaited and missing: the focal point has a
+    report to act on)."""
+    if period < Period.parse(focal_point.first_period):
+        return "not_expected"
+    if not period.has_ended(now, focal_point.timezone):
+        return "not_yet_due"
+    status = timeliness(focal_point, period, first_accepted_at, now)
+    if status in ("missing", "awaiting") and rejected:
+        return "rejected"
+    return "awaited" if status == "awaiting" else status
+
+
+def overview_quarters(config: Config, now: dt.datetime) -> list[Period]:
+    """From the earliest first quarter of the configured countries to the current quarter."""
+    first = min(Period.parse(fp.first_period) for fp in config.focal_points.values())
+    current = Period.of_date(now.date())
+    return Period.range(f"{first}:{current}") if first <= current else [first]
+
+
+def overview(con, config: Config, now: dt.datetime) -> dict[tuple[str, str], str]:
+    """delivery_state of every configured country x quarter of overview_quarters."""
+    rejected = {(c, p) for c, p in con.execute(
+        """SELECT country_code, period FROM meta.submission_tables WHERE table_name = 'personnel' AND status = 'rejected'
+           UNION SELECT country_code, period FROM meta.received_files WHERE status = 'rejected'""").fetchall()}
+    states = {}
+    for country, focal_point in sorted(config.focal_points.items()):
+        accepted = first_accepted_personnel(con, country)
+        for period in overview_quarters(config, now):
+            states[(country, str(period))] = delivery_state(focal_point, period, accepted.get(str(period)),
+                                                            (country, str(period)) in rejected, now)
+    return states
+
+
 @dataclass
 class DeadlineReport:
     timeliness: dict[tuple[str, str], str]

@@ -328,6 +328,12 @@ def last_received(con, country: str, file_name: str | None = None) -> dict[str, 
                             [country, file_name, file_name]).fetchall())
 
 
+def last_received_everywhere(con) -> dict[tuple[str, str], str]:
+    """last_received for every country: (country, file name) -> sha256."""
+    return {(c, f): sha for c, f, sha in con.execute(
+        """SELECT country_code, file_name, arg_max(sha256, file_id) FROM meta.received_files GROUP BY ALL""").fetchall()}
+
+
 def register_file(con, *, country, period, file_name, sha256, size, received_at, archive_path,
                   status, message=None) -> int:
     return con.execute(

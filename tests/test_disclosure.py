@@ -7,13 +7,13 @@ import functools
 import numpy as np
 import pandas as pd
 import pytest
-from attacker import attack
 
 from parity.generate import simulate
 from parity.suppression import audit, decide
 from parity.suppression.secondary import primary
 from sources.period import Period
 
+from attacker import attack
 from reference_indicators import BANDS, KEY, reference_indicators
 
 COUNTRIES = ["BIH", "MKD", "MNE", "SRB"]

@@ -1,16 +1,16 @@
 """The outbox's jobs: `send_alerts` sends what is queued (and, given a failed run, first queues the
 engineers' message about it) through its op `send_queued_alerts` (an op may not share its job's name:
-the code location would not load in the UI); `deadlines` records timeliness and queues reminders and overdue
-notices. Both write the warehouse, so they take the DuckDB pool like every writer."""
+the code location would not load in the UI); `deadlines` materialises the timeliness overview and the deadline notices
+(orchestration/defs/alerts/assets.py). Both write the warehouse, so they take the DuckDB pool like every writer."""
 
 import dagster as dg
 
+from orchestration.defs.alerts.assets import deadline_notices, timeliness
 from orchestration.pools import DUCKDB_POOL, tag_this_process
 from orchestration.resources import ParityResource
 from parity import warehouse
 from parity.alerts.compose import run_failure_message
 from parity.alerts.outbox import Recipient, enqueue, flush
-from parity.deadlines import watch_deadlines
 
 SEND_ALERTS_JOB = "send_alerts"
 DEADLINES_JOB = "deadlines"
@@ -42,21 +42,12 @@ def send_queued_alerts(context: dg.OpExecutionContext, config: FailedRun, parity
                      + (f" ({result.error})" if result.error else ""))
 
 
-@dg.op(pool=DUCKDB_POOL)
-def deadline_notices(context: dg.OpExecutionContext, parity: ParityResource) -> None:
-    tag_this_process(context)
-    settings = parity.settings()
-    report = watch_deadlines(settings, settings.config())
-    late = sorted(f"{c} {p}: {s}" for (c, p), s in report.timeliness.items() if s in ("late", "missing"))
-    context.log.info(f"notices queued: {', '.join(report.queued) or 'none'}; late or missing: {', '.join(late) or 'none'}")
-
-
 @dg.job(name=SEND_ALERTS_JOB, description="Send the queued alerts (focal points, engineers); retried until delivered.")
 def send_alerts_job():
     send_queued_alerts()
 
 
-@dg.job(name=DEADLINES_JOB, description="Record each quarter's timeliness; remind focal points before the due "
-                                         "date and notify them after it.")
-def deadlines_job():
-    deadline_notices()
+deadlines_job = dg.define_asset_job(
+    DEADLINES_JOB, selection=dg.AssetSelection.assets(timeliness, deadline_notices),
+    description="Record each country x quarter's timeliness (the `meta/timeliness` overview and its checks); remind "
+                "focal points before the due date and notify them after it, in one digest each.")

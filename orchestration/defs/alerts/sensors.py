@@ -31,7 +31,9 @@ def pending_alerts(settings) -> int | None:
         return None
 
 
-@dg.sensor(job_name=SEND_ALERTS_JOB, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job_name=SEND_ALERTS_JOB, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="While messages wait in the outbox (meta.alerts), a `send_alerts` run every 5 minutes: an SMTP "
+                       "server that was down or refused gets them later; each message is sent once.")
 def alert_outbox(context: dg.SensorEvaluationContext, parity: ParityResource):
     """Retry the outbox every RETRY_SECONDS while messages wait (an SMTP server that was down)."""
     pending = pending_alerts(parity.settings())
@@ -42,7 +44,9 @@ def alert_outbox(context: dg.SensorEvaluationContext, parity: ParityResource):
 
 
 @dg.schedule(job_name=DEADLINES_JOB, cron_schedule=DEADLINE_CRON, execution_timezone=DEADLINE_TIMEZONE,
-             default_status=dg.DefaultScheduleStatus.RUNNING)
+             default_status=dg.DefaultScheduleStatus.RUNNING,
+             description="08:00 every day: the `deadlines` job records each country x quarter's timeliness and "
+                         "queues one digest of reminders and overdue notices per focal point.")
 def deadline_watch(context: dg.ScheduleEvaluationContext):
     return dg.RunRequest(run_key=f"deadlines:{context.scheduled_execution_time:%Y-%m-%d}")
 
@@ -56,7 +60,9 @@ def _is_rejection(context: dg.RunFailureSensorContext) -> bool:
 
 
 @dg.run_failure_sensor(request_job=send_alerts_job, default_status=dg.DefaultSensorStatus.RUNNING,
-                       monitor_all_code_locations=False)
+                       monitor_all_code_locations=False,
+                       description="A failed run (other than a rejected delivery, which goes to its focal point) "
+                                   "e-mails the data engineers its job, partition, error and link.")
 def engineers_on_failure(context: dg.RunFailureSensorContext):
     run = context.dagster_run
     if run.job_name == SEND_ALERTS_JOB:  # the alerting itself failed: the log is all we have

@@ -20,7 +20,9 @@ def quarter_to_chase(scheduled: dt.datetime) -> Period:
 
 
 @dg.schedule(job_name=INGEST_JOB, cron_schedule=QUARTERLY_CRON, execution_timezone=TIMEZONE,
-             default_status=dg.DefaultScheduleStatus.RUNNING)
+             default_status=dg.DefaultScheduleStatus.RUNNING,
+             description="06:00 on the 1st of Feb, May, Aug and Nov (just after the due date): an `ingest` run for "
+                         "every country's partition of the quarter that ended, for files the sensor did not see.")
 def quarterly_chase(context: dg.ScheduleEvaluationContext):
     period = str(quarter_to_chase(context.scheduled_execution_time))
     for country in sorted(DIALECTS):

@@ -42,7 +42,9 @@ publish_job = dg.define_asset_job(PUBLISH_JOB, selection=dg.AssetSelection.asset
                                   description="Copy the public side into the PostgreSQL publishing database.")
 
 
-@dg.sensor(job_name=PUBLISH_JOB, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job_name=PUBLISH_JOB, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="When PARITY_PUBLISH_URL is set: one `publish` run (the release to PostgreSQL) per new "
+                       "public.duckdb.")
 def publish_after_refresh(context: dg.SensorEvaluationContext, parity: ParityResource):
     """One publish run per new materialisation of public.duckdb, when PARITY_PUBLISH_URL is set."""
     if not parity.settings().publish_url:

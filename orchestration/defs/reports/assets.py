@@ -10,6 +10,7 @@ from parity.reports.build import build_report
 
 AREA = "area"
 REPORTS_JOB = "reports"
+REPORT_ASSET = dg.AssetKey(["reports", "quarterly"])
 report_partitions = dg.MultiPartitionsDefinition({
     AREA: dg.StaticPartitionsDefinition(list(areas())),
     QUARTER: dg.StaticPartitionsDefinition(QUARTER_KEYS),
@@ -21,7 +22,7 @@ def report_partition_key(area: str, period: str) -> dg.MultiPartitionKey:
 
 
 @dg.asset(
-    key=["reports", "quarterly"],
+    key=REPORT_ASSET,
     deps=[public_warehouse],
     partitions_def=report_partitions,
     group_name="reports",
