@@ -8,18 +8,12 @@ clock): a file of a quarter that has not ended on parity's clock is not taken un
 is late, missing or not yet due is the `meta/timeliness` asset's (orchestration/defs/alerts/assets.py)."""
 import dagster as dg
 
-from parity.config import Settings
+from parity.config import first_configured_quarter
 from sources.dialect import DIALECTS
 from sources.period import Period
 
-
-def first_configured_quarter() -> str:
-    """The earliest `first_period` of the configured countries (the configuration file is read: a file
-    shipped with the project, or the one PARITY_CONFIG names)."""
-    config = Settings.from_env().config()
-    return str(min(Period.parse(fp.first_period) for fp in config.focal_points.values()))
-
-
+# the configuration file is read here: the project's, or the one PARITY_CONFIG names (a file that cannot
+# be used stops the code location, or the command, with SettingsError naming it)
 FIRST_QUARTER, LAST_QUARTER = first_configured_quarter(), "2040Q4"
 COUNTRY, QUARTER = "country", "quarter"
 

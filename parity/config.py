@@ -141,7 +141,7 @@ class Settings:
             chromium=env("PARITY_CHROMIUM") or None,
             publish_url=env("PARITY_PUBLISH_URL") or None,
             dagster_url=env("PARITY_DAGSTER_URL", ""),
-            config_path=Path(env("PARITY_CONFIG")).resolve() if env("PARITY_CONFIG") else DEFAULT_CONFIG,
+            config_path=configured_path(),
             pseudonym_key=env("PARITY_PSEUDONYM_KEY") or None,
             key_file_path=Path(env("PARITY_PSEUDONYM_KEY_FILE")).resolve() if env("PARITY_PSEUDONYM_KEY_FILE") else None,
             dagster_home_dir=Path(env("DAGSTER_HOME")).resolve() if env("DAGSTER_HOME") else None,
@@ -238,12 +238,31 @@ class Config:
 
     @classmethod
     def load(cls, path: Path = DEFAULT_CONFIG) -> "Config":
+        """The configuration file; SettingsError (naming the file and what is wrong) if it cannot be used."""
         import tomllib
 
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            focal_points={cc: FocalPoint(country=cc, **v) for cc, v in raw["countries"].items()},
-            engineers_email=raw["engineers"]["email"],
-            engineers_name=raw["engineers"].get("name", "parity data engineering"),
-            quality=QualityThresholds(**raw.get("quality", {})),
-        )
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                focal_points={cc: FocalPoint(country=cc, **v) for cc, v in raw["countries"].items()},
+                engineers_email=raw["engineers"]["email"],
+                engineers_name=raw["engineers"].get("name", "parity data engineering"),
+                quality=QualityThresholds(**raw.get("quality", {})),
+            )
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as e:
+            what = f"no {e} entry" if isinstance(e, KeyError) else str(e)
+            raise SettingsError(f"PARITY_CONFIG: {path} is not a usable configuration ({type(e).__name__}: {what}); "
+                                f"config/parity.toml in the project shows every entry") from None
+
+
+def configured_path() -> Path:
+    """The configuration file: PARITY_CONFIG, else the project's config/parity.toml."""
+    return Path(os.environ["PARITY_CONFIG"]).resolve() if os.environ.get("PARITY_CONFIG") else DEFAULT_CONFIG
+
+
+def first_configured_quarter() -> str:
+    """The earliest `first_period` of the configured countries: where the Dagster partitions start
+    (orchestration/partitions.py reads it when the code location loads)."""
+    from sources.period import Period
+
+    return str(min(Period.parse(fp.first_period) for fp in Config.load(configured_path()).focal_points.values()))

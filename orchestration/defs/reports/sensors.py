@@ -27,13 +27,16 @@ def report_fingerprints(settings, config: Config) -> dict[str, str]:
 
 def written_fingerprints(instance: dg.DagsterInstance) -> dict[str, str]:
     """{'<area>|<quarter>': fingerprint} of each report's latest materialisation."""
-    found = {}
-    records = instance.fetch_materializations(REPORT_ASSET, limit=100_000).records  # newest first
-    for record in records:
-        materialization = record.asset_materialization
-        if materialization and materialization.partition and "fingerprint" in materialization.metadata:
-            found.setdefault(materialization.partition, materialization.metadata["fingerprint"].value)
-    return found
+    found, cursor = {}, None
+    while True:  # newest first, in pages (Dagster returns at most 10,000 records at a time)
+        page = instance.fetch_materializations(REPORT_ASSET, limit=10_000, cursor=cursor)
+        for record in page.records:
+            materialization = record.asset_materialization
+            if materialization and materialization.partition and "fingerprint" in materialization.metadata:
+                found.setdefault(materialization.partition, materialization.metadata["fingerprint"].value)
+        if not page.has_more:
+            return found
+        cursor = page.cursor
 
 
 @dg.sensor(job_name=REPORTS_JOB, minimum_interval_seconds=CHECK_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING,
