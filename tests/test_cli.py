@@ -82,14 +82,18 @@ def test_a_load_prints_a_summary_a_rejection_and_builds_leaving_no_clear_number(
     assert "Nothing new in the inboxes." in again and "not taken: MKD/MKD_2031Q1_personnel.csv" in again
 
 
-def test_a_crashed_ingest_exits_non_zero_with_its_reason_and_a_broken_configuration_is_named(home, tmp_path):
+def test_a_crashed_ingest_exits_non_zero_with_its_reason_and_a_broken_configuration_is_named(home, tmp_path, capfd):
     deliver(home, *sample_files("MNE", "2024Q3"))
     home.home.mkdir(parents=True, exist_ok=True)
     home.quality_dir.write_text("not a folder", encoding="utf-8")  # the ingest step cannot write its quality report
-    result = subprocess.run([PARITY, "load"], capture_output=True, text=True, timeout=600)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "FAILED ingest MNE 2024Q3: NotADirectoryError" in result.stdout
-    assert "Traceback" not in result.stdout + result.stderr
+    from parity.cli import main
+
+    assert main(["load"]) == 1
+    out, err = capfd.readouterr()
+    assert "FAILED ingest MNE 2024Q3: NotADirectoryError" in out
+    assert "Traceback" not in out + err
+
+    # the configuration is read where the command starts (the partitions): a broken one stops it there
 
     broken = tmp_path / "parity.toml"
     broken.write_text("[engineers\n", encoding="utf-8")

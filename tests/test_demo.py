@@ -54,6 +54,19 @@ def test_the_replay_delivers_on_time_late_and_a_correction(replayed):
     assert rows[0][1] < rows[1][1]  # the first version was short, the correction whole
 
 
+def test_the_headcount_balance_runs_on_every_normal_delivery(replayed):
+    """Delivered in order, every quarter after the first compares its personnel with the previous
+    quarter's and its separations: no report of 2024Q3 skips it; those of 2024Q2 wait for 2024Q1."""
+    settings = replayed[0]
+    later = sorted(settings.quality_dir.glob("*/2024Q3/*.html"))
+    assert len(later) == 3  # MKD's two versions (the correction) and SRB's
+    for report in later:
+        html = report.read_text(encoding="utf-8")
+        assert "(done once they arrive)" not in html and "(done once it arrives)" not in html, report.name
+    first = sorted(settings.quality_dir.glob("*/2024Q2/*.html"))
+    assert len(first) == 2 and all("(done once they arrive)" in r.read_text(encoding="utf-8") for r in first)
+
+
 def test_each_state_of_a_country_quarter():
     fp = Config.load().focal_points["MNE"]  # first quarter 2023Q1, due 30 days after the quarter
     q = Period.parse("2024Q3")

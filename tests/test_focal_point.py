@@ -5,7 +5,6 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
 from test_messages import english_words_in
 
 from parity.check import check_files
@@ -13,7 +12,7 @@ from parity.ingest import ingest_files
 from parity.messages import LANGUAGES
 from parity.quality.report import render_text, text_in, verdict_line
 
-from conftest import HISTORY_PERIODS, NOW, SAMPLES, deliver, sample_files
+from conftest import NOW, SAMPLES, deliver, sample_files
 
 
 def _csv(tmp_path, country: str, name: str, edit) -> Path:
@@ -143,16 +142,3 @@ def test_events_before_their_personnel_are_checked_again_when_it_arrives(home, t
     assert "MNE_2024Q4_trainings.csv (обуке" not in html  # MNE's report is in Montenegrin, not Serbian
     assert "MNE_2024Q4_trainings.csv (obuke, verzija 1" in html and "MNE_2024Q4_personnel.csv (verzija 1)" in html
     assert "osoba iz tabele zaposlenih za 2024Q4 ili 2024Q3" in html
-
-
-@pytest.mark.parametrize("period", HISTORY_PERIODS[1:])
-def test_the_headcount_balance_runs_on_every_normal_delivery(history, period):
-    """In the session's warehouse (four quarters delivered in order), every quarter after the first
-    compares its personnel with the previous quarter's and its separations: no report skips it."""
-    reports = sorted((history.quality_dir).glob(f"*/{period}/*.html"))
-    assert len(reports) == 4
-    for report in reports:
-        html = report.read_text(encoding="utf-8")
-        assert "(done once they arrive)" not in html and "(done once it arrives)" not in html, report.name
-    first = sorted((history.quality_dir).glob(f"*/{HISTORY_PERIODS[0]}/*.html"))
-    assert all("(done once they arrive)" in r.read_text(encoding="utf-8") for r in first)  # nothing before it

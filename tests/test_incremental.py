@@ -122,11 +122,7 @@ def test_a_seed_a_variable_and_a_macro_rebuild_exactly_what_reads_them(project, 
     rebuilt = _build(project, warehouse)
     assert rebuilt == {m: counts[m] for m in PERSONS | READ_PERSONS | INDICATORS}
     _assert_equals_a_full_refresh(project, warehouse)
-
-    # the pseudonymisation key the raw tables' person keys were made with: every partition
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("UPDATE meta.pseudonym_key SET fingerprint = 'another key'")
-    assert _build(project, warehouse) == counts
+    # (a new pseudonymisation key rebuilds every partition: test_rotation's rotation shows it on the marts)
     # (that a build with nothing changed rebuilds nothing is test_orchestration's second `transform` run)
 
 

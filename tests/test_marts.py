@@ -1,39 +1,27 @@
 """The star schema and the indicator marts: equal to an independent computation, whatever the order
-the files arrive in, and a correction changes exactly the rows that depend on it."""
-from pathlib import Path
-
+the files arrive in (the session's warehouse arrived in an order no MoD would choose: conftest.history),
+and a correction changes exactly the rows that depend on it."""
 import duckdb
 import pandas as pd
 import pytest
 
 from parity import warehouse
-from parity.generate import generate, simulate
+from parity.generate import simulate
 from parity.load import load
 from sources.period import Period
 
-from conftest import COUNTRIES, deliver
+from conftest import COUNTRIES, HISTORY_PERIODS, HISTORY_SCALE, HISTORY_SEED, copy_home, point_at
 from reference_indicators import KEY, reference_indicators
 
-PERIODS = Period.range("2024Q1:2024Q4")
-SCALE, SEED = 0.25, 3
+PERIODS = Period.range(f"{HISTORY_PERIODS[0]}:{HISTORY_PERIODS[-1]}")
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
-    """Four quarters of the four countries as delivery files, and the indicators computed from the
-    same canonical tables in pandas."""
-    out = tmp_path_factory.mktemp("generated")
-    generate(out, PERIODS, list(COUNTRIES), scale=SCALE, seed=SEED, progress=False)
-    data = {(c, str(p)): tables for c, p, tables in simulate(PERIODS, list(COUNTRIES), scale=SCALE, seed=SEED)}
-    return out, reference_indicators(data)
-
-
-def files(out: Path, country: str, period: str, tables: tuple[str, ...] | None = None) -> list[Path]:
-    """A country's files of one quarter; BIH sends one workbook, the others a CSV per table."""
-    if country == "BIH":
-        return [out / "BIH" / f"BIH_{period}.xlsx"]
-    return [out / country / f"{country}_{period}_{t}.csv" for t in
-            (tables or ("personnel", "recruitment", "separations", "deployments", "trainings", "complaints"))]
+def reference() -> pd.DataFrame:
+    """The indicators computed in pandas from the same canonical tables as the session's deliveries."""
+    data = {(c, str(p)): tables for c, p, tables in
+            simulate(PERIODS, list(COUNTRIES), scale=HISTORY_SCALE, seed=HISTORY_SEED)}
+    return reference_indicators(data)
 
 
 def marts(settings, table: str = "indicator_values") -> pd.DataFrame:
@@ -52,10 +40,6 @@ def assert_equals_reference(mart: pd.DataFrame, reference: pd.DataFrame) -> None
         assert expected.equals(merged[column].astype("Int64")), merged[expected.ne(merged[column]).fillna(True)]
     pd.testing.assert_series_equal(merged["value"], merged["value_expected"], check_names=False, rtol=1e-12)
     assert (merged["unit"] == merged["unit_expected"]).all() and (got["obs_status"] == "A").all()
-
-
-def public_periods(session) -> set[str]:
-    return {p for (p,) in session.execute("SELECT DISTINCT period FROM indicator_values_public").fetchall()}
 
 
 def assert_public_tables(session) -> None:
@@ -87,60 +71,48 @@ def assert_complete_and_confidential(mart: pd.DataFrame, reference: pd.DataFrame
 
 
 def test_any_arrival_order_gives_the_marts_of_an_independent_computation_and_a_correction_changes_only_its_dependents(
-        home, generated, tmp_path):
-    """The four quarters of the four countries arrive in two loads, in an order no MoD would choose,
-    with a wrong table corrected at the end: the marts equal the pandas computation of the same
-    tables row for row, and the correction changed only what depends on it. (That an incremental
-    build equals a full refresh, table by table, is test_incremental's.)"""
-    out, reference = generated
-    wrong = tmp_path / "wrong"
-    # a first MKD 2024Q1 trainings table with half its rows, corrected at the end
-    trainings = files(out, "MKD", "2024Q1", ("trainings",))[0]
-    lines = trainings.read_bytes().splitlines(keepends=True)
-    (wrong / "MKD").mkdir(parents=True)
-    (wrong / "MKD" / trainings.name).write_bytes(b"".join(lines[: len(lines) // 2]))
-    events = ("recruitment", "separations", "deployments", "trainings", "complaints")
-    arrivals = [
-        # the later quarters first; MKD's 2024Q3 events before its personnel
-        [f for c in COUNTRIES for f in files(out, c, "2024Q4")]
-        + [f for c in ("BIH", "MNE", "SRB") for f in files(out, c, "2024Q3")] + files(out, "MKD", "2024Q3", events),
-        # 2024Q1 with the wrong MKD trainings, 2024Q2, and MKD's 2024Q3 personnel after its events
-        [f for c in COUNTRIES for f in files(out, c, "2024Q1") if f.name != trainings.name]
-        + [wrong / "MKD" / trainings.name] + [f for c in COUNTRIES for f in files(out, c, "2024Q2")]
-        + files(out, "MKD", "2024Q3", ("personnel",)),
-    ]
-    session = None
-    try:
-        for batch in arrivals:
-            deliver(home, *batch)
-            assert load(home).transform_ok
-            if session is None:  # an analyst opens public.duckdb after the first load and keeps it open
-                session = duckdb.connect(str(home.public_warehouse), read_only=True)
-                assert_public_tables(session)
-                seen = public_periods(session)
-        # the loads while the session was open neither blocked nor broke it: it still sees its snapshot
-        assert public_periods(session) == seen != {str(p) for p in PERIODS}
-    finally:
-        if session is not None:
-            session.close()
-    with duckdb.connect(str(home.public_warehouse), read_only=True) as fresh:
-        assert public_periods(fresh) == {str(p) for p in PERIODS}
-    assert not [p for p in home.home.iterdir() if p.name.endswith(".tmp")]
-    before = marts(home)
+        history, reference, tmp_path, monkeypatch):
+    """The session's warehouse (the later quarters first, MKD's 2024Q3 events before its personnel)
+    equals the pandas computation of the same tables row for row. On a copy, MKD's 2024Q1 trainings are
+    sent again with half their rows, then whole: the marts are the reference again, and the correction
+    changed only what depends on it. An analyst who opened public.duckdb before keeps their snapshot
+    through both loads, neither blocked nor broken. (That an incremental build equals a full refresh,
+    table by table, is test_incremental's.)"""
+    assert_equals_reference(marts(history), reference)
+    assert_complete_and_confidential(marts(history), reference, marts(history, "indicator_values_public"))
 
-    deliver(home, trainings)  # the correction
-    report = load(home)
-    assert report.transform_ok and [r[2] for r in report.rows] == ["trainings"]
-    after = marts(home)
+    settings = copy_home(history.home, point_at(monkeypatch, tmp_path / "home"))
+    trainings = settings.inbox / "MKD" / "MKD_2024Q1_trainings.csv"
+    whole = trainings.read_bytes()
+    lines = whole.splitlines(keepends=True)
+    coverage = ("SELECT value FROM indicator_values_public WHERE indicator_code = 'TRAINING_COVERAGE' "
+                "AND country_code = 'MKD' AND period = '2024Q1' AND breakdown = 'total'")
+    session = duckdb.connect(str(settings.public_warehouse), read_only=True)
+    try:
+        assert_public_tables(session)
+        seen = session.execute(coverage).fetchall()
+        trainings.write_bytes(b"".join(lines[: len(lines) // 2]))  # a filter left on in the MoD's spreadsheet
+        report = load(settings, say=lambda _: None)
+        assert report.transform_ok and [(r[2], r[5]) for r in report.rows] == [("trainings", 2)]
+        before = marts(settings)
+        now = before.query("indicator_code == 'TRAINING_COVERAGE' and country_code == 'MKD' and period == '2024Q1' "
+                           "and breakdown == 'total'").value.tolist()
+        # the load while the session was open neither blocked nor broke it: it still sees its snapshot
+        assert session.execute(coverage).fetchall() == seen and [v for (v,) in seen] != now
+        trainings.write_bytes(whole)  # the whole table again: version 3
+        report = load(settings, say=lambda _: None)
+        assert report.transform_ok and [(r[2], r[5]) for r in report.rows] == [("trainings", 3)]
+    finally:
+        session.close()
+    assert not [p for p in settings.home.iterdir() if p.name.endswith(".tmp")]
+    after = marts(settings)
     assert_equals_reference(after, reference)
-    assert_complete_and_confidential(after, reference, marts(home, "indicator_values_public"))
 
     changed = before.merge(after, how="outer", indicator=True).query("_merge != 'both'")
     assert not changed.empty
     assert set(changed.indicator_code) <= {"TRAINING_COVERAGE", "GENDER_COACH_TOTAL"}
     assert set(changed.country_code) <= {"MKD", "WB4"}
     # the cumulative indicators of every later quarter moved with it
-    coverage = changed[(changed.indicator_code == "TRAINING_COVERAGE") & (changed.country_code == "MKD")
-                       & (changed.breakdown == "total")]
-    assert set(coverage.period) == {str(p) for p in PERIODS}
-
+    coverage_rows = changed[(changed.indicator_code == "TRAINING_COVERAGE") & (changed.country_code == "MKD")
+                            & (changed.breakdown == "total")]
+    assert set(coverage_rows.period) == {str(p) for p in PERIODS}

@@ -15,7 +15,7 @@ from parity.disclosure import DisclosureError
 from parity.postgres import engine
 from parity.publish import publish
 
-from conftest import new_database
+from conftest import HISTORY_RELEASE, new_database
 
 SCHEMA = "parity"
 
@@ -105,7 +105,7 @@ def test_a_public_duckdb_changed_after_its_release_is_not_published(history, pos
     with duckdb.connect(str(broken.public_warehouse)) as con:  # a withheld row shown, with a large count
         con.execute("UPDATE indicator_values_public SET numerator = 30, denominator = 40, value = 75, obs_status = 'A' "
                     "WHERE rowid = (SELECT min(rowid) FROM indicator_values_public WHERE obs_status = 'D')")
-    with pytest.raises(DisclosureError, match="not release 1's"):
+    with pytest.raises(DisclosureError, match=f"not release {HISTORY_RELEASE}'s"):
         publish(broken, url)
     with engine(url).connect() as pg:
         assert not pg.execute(sa.text("SELECT count(*) FROM information_schema.tables WHERE table_schema = :s"),
@@ -146,9 +146,9 @@ def test_the_cli_and_the_dagster_asset_publish(history, postgres, monkeypatch, c
     monkeypatch.setenv("PARITY_HOME", str(history.home))
     assert main(["publish", "--url", url]) == 0
     out = capsys.readouterr().out
-    assert "published release 1 into schema parity" in out and "parity.indicator_values_public: " in out
+    assert f"published release {HISTORY_RELEASE} into schema parity" in out and "parity.indicator_values_public: " in out
     assert main(["publish", "--url", url]) == 0
-    assert "published release 1 into schema parity" in capsys.readouterr().out
+    assert f"published release {HISTORY_RELEASE} into schema parity" in capsys.readouterr().out
     by_cli = snapshot(url)
 
     url = new_database(postgres, "publish_dagster")
@@ -156,7 +156,7 @@ def test_the_cli_and_the_dagster_asset_publish(history, postgres, monkeypatch, c
         "parity": ParityResource(home=str(history.home)), "publish_target": PublishTarget(url=url)})
     assert result.success
     metadata = result.asset_materializations_for_node("publish__postgres")[0].metadata
-    assert metadata["release"].value == 1
+    assert metadata["release"].value == HISTORY_RELEASE
     assert metadata["rows/indicator_values_public"].value == len(by_cli["indicator_values_public"])
     assert snapshot(url) == by_cli
 

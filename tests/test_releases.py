@@ -9,29 +9,31 @@ from parity.public import export_public, public_relations
 from parity.releases import NotAudited, record_release
 from parity.suppression import step
 
-from conftest import PUBLIC_KEY, copy_home, point_at
+from conftest import HISTORY_RELEASE, PUBLIC_KEY, copy_home, point_at
 
 KEY = PUBLIC_KEY
+EARLIER, LATER = HISTORY_RELEASE, HISTORY_RELEASE + 1  # the session's latest release, the correction's
 
 
 def test_a_correction_is_a_new_release_with_history_revisions_and_as_of(corrected):
     settings, before = corrected
     with duckdb.connect(str(settings.public_warehouse), read_only=True) as con:
-        assert con.execute("SELECT release_id FROM releases ORDER BY 1").fetchall() == [(1,), (2,)]
+        assert con.execute("SELECT release_id FROM releases ORDER BY 1").fetchall() == [(r,) for r in range(1, LATER + 1)]
         reflects = con.execute("SELECT release_id, version FROM release_submissions WHERE country_code = 'MNE' "
                                "AND period = '2024Q2' AND table_name = 'personnel' ORDER BY 1").fetchall()
-        assert reflects == [(1, 1), (2, 2)]
-        # as of release 1, the history gives back exactly what release 1 published
+        assert reflects == [(EARLIER, 1), (LATER, 2)]  # MNE's 2024Q2 came in the history's second load
+        # as of the earlier release, the history gives back exactly what it published
         as_of = con.execute(f"""SELECT {KEY}, value, obs_status FROM indicator_values_history
-                                WHERE first_release_id <= 1 AND coalesce(last_release_id, 1) >= 1""").fetchall()
+                                WHERE first_release_id <= {EARLIER}
+                                  AND coalesce(last_release_id, {EARLIER}) >= {EARLIER}""").fetchall()
         assert sorted(as_of, key=repr) == sorted(before, key=repr)
         now = con.execute(f"SELECT {KEY}, value, obs_status FROM indicator_values_public").fetchall()
         current = con.execute(f"SELECT {KEY}, value, obs_status FROM indicator_values_history "
                               "WHERE last_release_id IS NULL").fetchall()
         assert sorted(now, key=repr) == sorted(current, key=repr) != sorted(before, key=repr)
-        revisions = con.execute("""SELECT country_code, period, indicator_code, breakdown, old_value, new_value,
+        revisions = con.execute(f"""SELECT country_code, period, indicator_code, breakdown, old_value, new_value,
                                           old_obs_status, new_obs_status, cause FROM revisions
-                                   WHERE release_id = 2 AND previous_release_id = 1""").df()
+                                   WHERE release_id = {LATER} AND previous_release_id = {EARLIER}""").df()
     mne = revisions[(revisions.country_code == "MNE") & (revisions.period >= "2024Q2")]
     shown = mne[(mne.old_obs_status == "A") & (mne.new_obs_status == "A")]
     assert len(shown) and (shown.old_value != shown.new_value).all()
@@ -45,10 +47,10 @@ def test_publishing_again_without_a_change_makes_no_release(corrected):
     settings, _ = corrected
     with warehouse.writing(settings, "test") as con:
         release = record_release(con, settings.clock.now(), settings.disclosure_threshold, settings.protection_width)
-    assert (release.release_id, release.new) == (2, False)
+    assert (release.release_id, release.new) == (LATER, False)
     export_public(settings, public_relations())
     with duckdb.connect(str(settings.public_warehouse), read_only=True) as con:
-        assert con.execute("SELECT max(release_id), count(*) FROM releases").fetchone() == (2, 2)
+        assert con.execute("SELECT max(release_id), count(*) FROM releases").fetchone() == (LATER, LATER)
 
 
 def test_no_release_without_a_passed_audit(corrected, tmp_path, monkeypatch):
@@ -60,7 +62,7 @@ def test_no_release_without_a_passed_audit(corrected, tmp_path, monkeypatch):
                        WHERE rowid = (SELECT min(rowid) FROM meta.suppression WHERE obs_status = 'D')""")
         with pytest.raises(NotAudited):
             record_release(con, settings.clock.now(), settings.disclosure_threshold, settings.protection_width)
-        assert con.execute("SELECT max(release_id) FROM meta.releases").fetchone()[0] == 2
+        assert con.execute("SELECT max(release_id) FROM meta.releases").fetchone()[0] == LATER
 
 
 def test_a_failed_audit_publishes_nothing_and_names_the_rows(corrected, tmp_path, monkeypatch):
@@ -101,7 +103,7 @@ def test_a_failed_audit_publishes_nothing_and_names_the_rows(corrected, tmp_path
         assert con.execute("SELECT count(*) FROM meta.suppression").fetchone()[0] == 0
         assert con.execute("SELECT passed FROM meta.disclosure_audits ORDER BY audited_at DESC LIMIT 1"
                            ).fetchone()[0] is False
-        assert con.execute("SELECT max(release_id) FROM meta.releases").fetchone()[0] == 2
+        assert con.execute("SELECT max(release_id) FROM meta.releases").fetchone()[0] == LATER
 
 
 def test_the_attacker_recovers_nothing_from_public_duckdb_and_both_releases(corrected):
@@ -116,7 +118,7 @@ def test_the_attacker_recovers_nothing_from_public_duckdb_and_both_releases(corr
             warehouse.connect(settings.warehouse, read_only=True) as restricted:
         bands = dict(public.execute("SELECT DISTINCT nato_code, rank_band FROM dim_rank").fetchall())
         members = [c for (c,) in public.execute("SELECT country_code FROM dim_country WHERE NOT is_region").fetchall()]
-        for release in (1, 2):
+        for release in range(1, LATER + 1):
             as_of = f"first_release_id <= {release} AND coalesce(last_release_id, {release}) >= {release}"
             shown = public.execute(f"SELECT {columns} FROM indicator_values_history WHERE {as_of}").df()
             truth = restricted.execute(f"SELECT {columns} FROM meta.release_cells WHERE {as_of}").df()
