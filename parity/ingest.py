@@ -154,7 +154,10 @@ def inbox_files(settings: Settings, country: str, period: str | None = None) -> 
 def _open_delivery(path: Path) -> int:
     """A file descriptor of `path`, never through a link and never of anything but a regular file
     with one name (checked on the open file: the inbox may change between listing and reading)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e:  # gone since it was listed, or replaced by a link (O_NOFOLLOW)
+        raise NotADeliveryFile(f"could not be opened as a regular file ({e.strerror})") from e
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
         os.close(fd)
@@ -255,10 +258,10 @@ def _archive(settings: Settings, country: str, path: Path) -> tuple[Path, str] |
     """archive_copy, or None (with why, logged) for a file not taken now."""
     try:
         copied = archive_copy(settings, country, path)
-    except OSError as e:  # replaced by a link, a device, or gone since it was listed
-        why = str(e) if isinstance(e, NotADeliveryFile) else f"could not be opened as a regular file ({e.strerror})"
-        log.warning("not taken: %s", refused_line(settings, path, why))
+    except NotADeliveryFile as e:  # replaced by a link, a device, or gone since it was listed
+        log.warning("not taken: %s", refused_line(settings, path, str(e)))
         return None
+    # any other OSError is the archive's (full, unwritable, not a folder): the run fails and says so
     if copied is None:
         log.warning("not taken: %s", refused_line(settings, path, "it changed while being copied (still being "
                                                                      "written?): taken at the next load"))

@@ -85,7 +85,7 @@ def test_a_load_prints_a_summary_a_rejection_and_builds_leaving_no_clear_number(
 def test_a_crashed_ingest_exits_non_zero_with_its_reason_and_a_broken_configuration_is_named(home, tmp_path, capfd):
     deliver(home, *sample_files("MNE", "2024Q3"))
     home.home.mkdir(parents=True, exist_ok=True)
-    home.quality_dir.write_text("not a folder", encoding="utf-8")  # the ingest step cannot write its quality report
+    home.archive.write_text("not a folder", encoding="utf-8")  # the ingest step cannot archive: parity's failure
     from parity.cli import main
 
     assert main(["load"]) == 1
