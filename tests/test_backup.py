@@ -98,3 +98,32 @@ fcntl.flock(fd, fcntl.LOCK_EX); os.pwrite(fd, b"pid 1 (parity load)", 0); print(
     assert sorted(p.name for p in settings.backup_dir.iterdir()) == ["parity-backup-2", "parity-backup-3"]
     with pytest.raises(BackupError, match="exists already"):
         backup(settings, settings.backup_dir / "parity-backup-3")
+
+
+def test_the_backup_job_keeps_the_newest_and_the_retention_job_purges(history, tmp_path, monkeypatch):
+    """The Dagster jobs the nightly schedules start: `backup` twice with PARITY_BACKUP_KEEP=1 leaves the
+    newer backup only; `retention`, ten years on, empties the archive and the backup's archive."""
+    import dataclasses
+
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.resources import parity_run_config
+    from parity.clock import Clock
+
+    settings = copy_home(history.home, point_at(monkeypatch, tmp_path / "home"))
+    monkeypatch.setenv("PARITY_BACKUP_DIR", str(tmp_path / "backups"))
+    monkeypatch.setenv("PARITY_BACKUP_KEEP", "1")
+    instance = DagsterInstance.ephemeral()
+
+    def run(job: str, at: str):
+        on = dataclasses.replace(settings, clock=Clock.set_at(at))
+        assert defs.resolve_job_def(job).execute_in_process(instance=instance, run_config=parity_run_config(on)).success
+
+    run("backup", "2026-12-01T02:30:00+01:00")
+    run("backup", "2026-12-02T02:30:00+01:00")
+    [kept] = (tmp_path / "backups").iterdir()
+    assert kept.name == "parity-backup-20261202T013000Z" and any(n.startswith("archive/") for n in verify(kept).files)
+    run("retention", "2036-12-02T03:30:00+01:00")
+    assert not [p for p in settings.archive.rglob("*") if p.is_file()]
+    assert not [n for n in verify(kept).files if n.startswith("archive/")]
