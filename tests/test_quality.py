@@ -84,9 +84,9 @@ def _broken(frame):
 
 
 def test_one_configuration_per_validation_changes_no_result(monkeypatch):
-    """GX's own Expectation.configuration and the one parity builds once per validation
-    (parity/quality/gx_configuration.py) give the same verdicts, problems and failing rows, on clean
-    and on broken tables of every suite."""
+    """GX's own Expectation.configuration and row-condition filter, and the ones parity makes once per
+    validation (parity/quality/gx_configuration.py), give the same verdicts, problems and failing rows,
+    on clean and on broken tables of every suite."""
     import contextlib
 
     from parity.pseudonym import pseudonymise_table
@@ -103,10 +103,12 @@ def test_one_configuration_per_validation_changes_no_result(monkeypatch):
         return [check_table(None, t, frame, QualityThresholds()) for t, frame in frames]
 
     memoised = verdicts()
+    from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
     from great_expectations.expectations.expectation import Expectation
 
     assert Expectation.configuration.fget.__wrapped__  # installed on the pinned GX
-    monkeypatch.setattr(gx_configuration, "memoised", contextlib.nullcontext)  # GX's own getter
+    assert PandasExecutionEngine._apply_row_condition_filter.__wrapped__
+    monkeypatch.setattr(gx_configuration, "memoised", contextlib.nullcontext)  # GX's own getter and filter
     own = verdicts()
     assert sum(len(v.problems) for v in own) > 20 and any(not c.success for v in own for c in v.checks)
     for (t, _), ours, theirs in zip(frames, memoised, own):
