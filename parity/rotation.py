@@ -176,8 +176,8 @@ def _rekeyed(settings: Settings, versions: list[StoredVersion], old: bytes, new:
         raise RotationRefused(
             f"{len(missing)} archived file(s) that hold table versions stored now are no longer in the archive "
             f"(purged by the retention rule, or lost): {', '.join(missing)}. Their persons cannot be given new keys. "
-            f"Restore those files from a backup into the archive, or have the ministry send those quarters "
-            f"again, then rotate. Nothing was changed.")
+            f"Have the ministry send those quarters again (or put the files back into the archive from a backup "
+            f"that still holds them), then rotate. Nothing was changed.")
     paths = list(files)
     read = read_each_isolated([ReadRequest(settings.home / p, files[p][0].file_name, files[p][0].country,
                                            files[p][0].received_at, settings.timezone) for p in paths],
