@@ -25,16 +25,18 @@ def report_fingerprints(settings, config: Config) -> dict[str, str]:
     return fingerprints
 
 
-def written_fingerprints(instance: dg.DagsterInstance) -> dict[str, str]:
-    """{'<area>|<quarter>': fingerprint} of each report's latest materialisation."""
-    found, cursor = {}, None
-    while True:  # newest first, in pages (Dagster returns at most 10,000 records at a time)
-        page = instance.fetch_materializations(REPORT_ASSET, limit=10_000, cursor=cursor)
+def written_fingerprints(instance: dg.DagsterInstance, keys: list[str]) -> dict[str, str]:
+    """{'<area>|<quarter>': fingerprint} of the latest materialisation of each report of `keys` that has one."""
+    if not keys:
+        return {}
+    found, cursor, wanted = {}, None, dg.AssetRecordsFilter(REPORT_ASSET, asset_partitions=keys)
+    while True:  # newest first, in pages, until each report's latest is found
+        page = instance.fetch_materializations(wanted, limit=1_000, cursor=cursor)
         for record in page.records:
             materialization = record.asset_materialization
             if materialization and materialization.partition and "fingerprint" in materialization.metadata:
                 found.setdefault(materialization.partition, materialization.metadata["fingerprint"].value)
-        if not page.has_more:
+        if not page.has_more or len(found) == len(keys):
             return found
         cursor = page.cursor
 
@@ -50,8 +52,11 @@ def reports_when_changed(context: dg.SensorEvaluationContext, parity: ParityReso
         current = report_fingerprints(settings, settings.config())
     except duckdb.IOException:
         return dg.SkipReason("the warehouse is busy (a run is writing it): trying again at the next tick")
-    requested, written = json.loads(context.cursor or "{}"), written_fingerprints(context.instance)
-    changed = sorted(key for key, fingerprint in current.items() if fingerprint not in (requested.get(key), written.get(key)))
+    requested = json.loads(context.cursor or "{}")
+    # the instance is asked only about the reports the cursor has not requested with this fingerprint
+    unrequested = sorted(key for key, fingerprint in current.items() if requested.get(key) != fingerprint)
+    written = written_fingerprints(context.instance, unrequested)
+    changed = [key for key in unrequested if written.get(key) != current[key]]
     context.update_cursor(json.dumps(current, sort_keys=True))
     if not changed:
         return dg.SkipReason(f"{len(current)} reports up to date")
