@@ -26,7 +26,7 @@ from pathlib import Path
 
 from parity.config import Settings
 from parity.lock import writer_lock
-from parity.private import copy_private, private_dir, write_private
+from parity.private import copy_private, private_dir, sha256_of, write_private
 
 MANIFEST, MANIFEST_SUM, FILES = "manifest.json", "manifest.sha256", "files"
 FORMAT = 1
@@ -109,11 +109,8 @@ def _is_sqlite(path: Path) -> bool:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return sha256_of(f)
 
 
 def backup(settings: Settings, dest: Path, say=print) -> Manifest:

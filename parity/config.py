@@ -254,15 +254,21 @@ class Config:
             raise SettingsError(f"PARITY_CONFIG: {path} is not a usable configuration ({type(e).__name__}: {what}); "
                                 f"config/parity.toml in the project shows every entry") from None
 
+    @property
+    def first_quarter(self) -> str | None:
+        """The earliest `first_period` of the configured countries (None: no country configured)."""
+        from sources.period import Period
+
+        return str(min(Period.parse(fp.first_period) for fp in self.focal_points.values())) \
+            if self.focal_points else None
+
 
 def configured_path() -> Path:
     """The configuration file: PARITY_CONFIG, else the project's config/parity.toml."""
     return Path(os.environ["PARITY_CONFIG"]).resolve() if os.environ.get("PARITY_CONFIG") else DEFAULT_CONFIG
 
 
-def first_configured_quarter() -> str:
-    """The earliest `first_period` of the configured countries: where the Dagster partitions start
+def first_configured_quarter() -> str | None:
+    """Config.first_quarter of the configuration file: where the Dagster partitions start
     (orchestration/partitions.py reads it when the code location loads)."""
-    from sources.period import Period
-
-    return str(min(Period.parse(fp.first_period) for fp in Config.load(configured_path()).focal_points.values()))
+    return Config.load(configured_path()).first_quarter

@@ -78,22 +78,22 @@ def delivery_state(focal_point: FocalPoint, period: Period, first_accepted_at: d
     return "awaited" if status == "awaiting" else status
 
 
-def overview_quarters(config: Config, now: dt.datetime) -> list[Period]:
-    """From the earliest first quarter of the configured countries to the current quarter."""
-    first = min(Period.parse(fp.first_period) for fp in config.focal_points.values())
-    current = Period.of_date(now.date())
-    return Period.range(f"{first}:{current}") if first <= current else [first]
+def configured_quarters(config: Config, now: dt.datetime) -> list[Period]:
+    """From the earliest first quarter of the configured countries to the current one: what the
+    overview shows and what a report can be about."""
+    first, current = config.first_quarter, Period.of_date(now.date())
+    return Period.range(f"{first}:{current}") if first and Period.parse(first) <= current else []
 
 
 def overview(con, config: Config, now: dt.datetime) -> dict[tuple[str, str], str]:
-    """delivery_state of every configured country x quarter of overview_quarters."""
+    """delivery_state of every configured country x quarter of configured_quarters."""
     rejected = {(c, p) for c, p in con.execute(
         """SELECT country_code, period FROM meta.submission_tables WHERE table_name = 'personnel' AND status = 'rejected'
            UNION SELECT country_code, period FROM meta.received_files WHERE status = 'rejected'""").fetchall()}
     states = {}
     for country, focal_point in sorted(config.focal_points.items()):
         accepted = first_accepted_personnel(con, country)
-        for period in overview_quarters(config, now):
+        for period in configured_quarters(config, now):
             states[(country, str(period))] = delivery_state(focal_point, period, accepted.get(str(period)),
                                                             (country, str(period)) in rejected, now)
     return states

@@ -6,7 +6,6 @@ the accepted rows of its (country, quarter, table) as they were, and a run's fil
 and raw partitions are committed in one transaction.
 """
 import datetime as dt
-import hashlib
 import itertools
 import logging
 import os
@@ -22,7 +21,7 @@ from parity.config import Config, Settings
 from parity.deadlines import record_timeliness
 from parity.faults import fault_point
 from parity.isolation import ReadRequest, read_each_isolated
-from parity.private import copy_private, private_dir
+from parity.private import copy_private, private_dir, sha256_of
 from parity.pseudonym import check_key, load_key, pseudonymise_table, record_key
 from parity.quality.gate import CROSS_TABLE_RULES, CheckSummary, Verdict, check_quarter, check_table, compared_with
 from parity.quality.report import Recheck, TableResult
@@ -170,11 +169,8 @@ class NotADeliveryFile(OSError):
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with os.fdopen(_open_delivery(path), "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return sha256_of(f)
 
 
 def new_files(settings: Settings, country: str, period: str | None = None,
@@ -182,13 +178,23 @@ def new_files(settings: Settings, country: str, period: str | None = None,
     """The inbox files (or `files` of it) not yet received in exactly this content (to plan runs;
     ingest_files checks again itself)."""
     files = inbox_files(settings, country, period) if files is None else files
-    if not files or not settings.warehouse.exists():
+    if not files:
         return files
-    with warehouse.connect(settings.warehouse, read_only=True, wait=settings.busy_wait) as con:
-        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema='meta'").fetchone()[0]:
-            return files
-        last = warehouse.last_received(con, country)
-    return [p for p in files if last.get(p.name) != file_sha256(p)]
+    last = received_contents(settings)
+    return [p for p in files if last.get((country, p.name)) != file_sha256(p)]
+
+
+def received_contents(settings: Settings, wait: float | None = None) -> dict[tuple[str, str], str]:
+    """(country, file name) -> sha256 of the last content received under that name ({} before the
+    first load), read-only; WarehouseBusy when a writer holds the file longer than `wait` seconds
+    (default PARITY_BUSY_WAIT)."""
+    if not settings.warehouse.exists():
+        return {}
+    with warehouse.connect(settings.warehouse, read_only=True, wait=settings.busy_wait if wait is None else wait) as con:
+        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
+                           "AND table_name = 'received_files'").fetchone()[0]:
+            return {}
+        return warehouse.last_received(con)
 
 
 def archive_copy(settings: Settings, country: str, path: Path) -> tuple[Path, str] | None:

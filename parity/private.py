@@ -33,6 +33,14 @@ def write_private(path: Path, data: bytes) -> Path:
     return path
 
 
+def sha256_of(source) -> str:
+    """The SHA-256 of what is left to read of the binary file object `source`, read in blocks."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: source.read(1 << 20), b""):
+        digest.update(block)
+    return digest.hexdigest()
+
+
 def copy_private(source, path: Path) -> str:
     """Copy the binary file object `source` into `path`, a new file, owner-only from its creation, in
     blocks; returns the SHA-256 of what was copied."""

@@ -17,7 +17,6 @@ Before the commit the archived copy of each file is checked to give exactly what
 holds (its content hash under the old key): a copy that does not is named and nothing changes.
 """
 import datetime as dt
-import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from parity.config import Settings
 from parity.faults import fault_point
 from parity.isolation import ReadRequest, read_each_isolated
 from parity.lock import writer_lock
+from parity.private import write_private
 from parity.pseudonym import KEY_ENV, RotationRefused, check_key, key_fingerprint, load_key, pseudonymise, pseudonymise_table
 from sources import ReadError
 from sources.tables import TABLES
@@ -130,7 +130,7 @@ def rotate(settings: Settings, new_key_file: Path | None = None, say=print) -> R
             versions = stored_versions(con)
             key_map, hashes = _rekeyed(settings, versions, old, key)
             if write_file:  # on disk before the commit: a rotation killed after it can be finished
-                _write_pending(settings, key)
+                write_private(pending_key_file(settings), key + b"\n")
             rotation = Rotation(key_fingerprint(old), key_fingerprint(key), len({v.archive_path for v in versions}),
                                 len(key_map))
             con.execute("BEGIN TRANSACTION")
@@ -152,14 +152,6 @@ def rotate(settings: Settings, new_key_file: Path | None = None, say=print) -> R
         if write_file:
             pending_key_file(settings).replace(settings.key_file)
     return rotation
-
-
-def _write_pending(settings: Settings, key: bytes) -> None:
-    pending = pending_key_file(settings)
-    pending.unlink(missing_ok=True)
-    pending.parent.mkdir(parents=True, exist_ok=True)
-    with os.fdopen(os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
-        f.write(key + b"\n")
 
 
 def _rekeyed(settings: Settings, versions: list[StoredVersion], old: bytes, new: bytes

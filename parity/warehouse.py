@@ -317,19 +317,13 @@ def stale_layers(con, public_exists: bool) -> list[str]:
 def known_file(con, country: str, file_name: str, sha256: str) -> bool:
     """Was this exact content the last one received under this name? (An older content sent
     again is new: it becomes the next version.)"""
-    return last_received(con, country, file_name).get(file_name) == sha256
+    return con.execute("""SELECT arg_max(sha256, file_id) FROM meta.received_files
+                          WHERE country_code = ? AND file_name = ?""", [country, file_name]).fetchone()[0] == sha256
 
 
-def last_received(con, country: str, file_name: str | None = None) -> dict[str, str]:
-    """The sha256 of the last content received under each file name of a country (or under
-    `file_name` only): what known_file compares with, for a whole inbox in one query."""
-    return dict(con.execute("""SELECT file_name, arg_max(sha256, file_id) FROM meta.received_files
-                               WHERE country_code = ? AND (? IS NULL OR file_name = ?) GROUP BY file_name""",
-                            [country, file_name, file_name]).fetchall())
-
-
-def last_received_everywhere(con) -> dict[tuple[str, str], str]:
-    """last_received for every country: (country, file name) -> sha256."""
+def last_received(con) -> dict[tuple[str, str], str]:
+    """The sha256 of the last content received under each (country, file name), for a whole inbox
+    in one query (the inbox sensor, `parity load`'s plan)."""
     return {(c, f): sha for c, f, sha in con.execute(
         """SELECT country_code, file_name, arg_max(sha256, file_id) FROM meta.received_files GROUP BY ALL""").fetchall()}
 

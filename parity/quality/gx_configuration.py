@@ -44,14 +44,8 @@ def _install_row_filter() -> bool:
         return False
 
     def filtered(self, data, row_condition, domain_kwargs):
-        cache = getattr(_scope, "cache", None)
-        if cache is None:
-            return apply(self, data, row_condition, domain_kwargs)
-        key = ("rows", id(data), repr(row_condition), domain_kwargs.get("condition_parser"))
-        kept = cache.get(key)
-        if kept is None or kept[0] is not data:
-            kept = cache[key] = (data, apply(self, data, row_condition, domain_kwargs))
-        return kept[1]
+        return _kept(("rows", id(data), repr(row_condition), domain_kwargs.get("condition_parser")), data,
+                     lambda: apply(self, data, row_condition, domain_kwargs))
 
     filtered.__wrapped__ = apply
     PandasExecutionEngine._apply_row_condition_filter = filtered
@@ -72,18 +66,23 @@ def _install_configuration() -> bool:
     build = prop.fget
 
     def configuration(self):
-        cache = getattr(_scope, "cache", None)
-        if cache is None:
-            return build(self)
-        # keyed by id while the expectation itself is held in the entry: no id is reused in the scope
-        kept = cache.get(("configuration", id(self)))
-        if kept is None or kept[0] is not self:
-            kept = cache[("configuration", id(self))] = (self, build(self))
-        return kept[1]
+        return _kept(("configuration", id(self)), self, lambda: build(self))
 
     configuration.__wrapped__ = build
     Expectation.configuration = property(configuration, doc=prop.__doc__)
     return True
+
+
+def _kept(key: tuple, owner, make):
+    """make(), once per `key` inside memoised() (every time outside it). Keyed by an id while its
+    object (`owner`) is held in the entry: no id is reused within the scope."""
+    cache = getattr(_scope, "cache", None)
+    if cache is None:
+        return make()
+    kept = cache.get(key)
+    if kept is None or kept[0] is not owner:
+        kept = cache[key] = (owner, make())
+    return kept[1]
 
 
 @contextlib.contextmanager

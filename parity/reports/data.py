@@ -17,7 +17,7 @@ import duckdb
 
 from parity import warehouse
 from parity.config import Config, Settings
-from parity.deadlines import due_date, first_accepted_personnel, timeliness
+from parity.deadlines import configured_quarters, due_date, first_accepted_personnel, timeliness
 from parity.regions import areas, countries_of, regions
 from sources.period import Period
 
@@ -233,10 +233,7 @@ def load_report_data(settings: Settings, config: Config, area: str, period: str,
 def report_quarters(config: Config, now: dt.datetime) -> list[str]:
     """The quarters a report can be about: from the earliest first quarter of the configured countries to
     the current one (a status report says what is due, received or missing, also before anything arrived)."""
-    firsts = [Period.parse(f.first_period) for f in config.focal_points.values()]
-    if not firsts:
-        return []
-    return [str(p) for p in Period.range(f"{min(firsts)}:{Period.of_date(now.date())}")]
+    return [str(p) for p in configured_quarters(config, now)]
 
 
 def quarters_with_data(settings: Settings) -> list[str]:

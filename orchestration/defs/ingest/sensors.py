@@ -11,8 +11,7 @@ import dagster as dg
 
 from orchestration.partitions import QUARTER_KEYS, partition_key
 from orchestration.resources import ParityResource
-from parity import warehouse
-from parity.ingest import file_sha256, refused_line, scan_inboxes
+from parity.ingest import file_sha256, received_contents, refused_line, scan_inboxes
 from parity.lock import WarehouseBusy
 
 INGEST_JOB = "ingest"
@@ -42,7 +41,7 @@ def scan_inbox(settings, cursor: dict, now: float) -> tuple[dict[tuple[str, str]
                 continue
             if previous is None:
                 if not registry_read:
-                    registry, registry_read = received_files(settings), True
+                    registry, registry_read = _registry(settings), True
                 if registry is None:
                     continue  # the warehouse is busy: not decided, the next tick looks again
                 if registry.get((country, path.name)) == sha:
@@ -63,17 +62,10 @@ def scan_inbox(settings, cursor: dict, now: float) -> tuple[dict[tuple[str, str]
     return changed, warnings, {"files": files, "warned": sorted(warned)}
 
 
-def received_files(settings) -> dict[tuple[str, str], str] | None:
-    """The sha256 of the last content received under each (country, file name); None when the
-    warehouse is held by a writer longer than a tick should wait."""
-    if not settings.warehouse.exists():
-        return {}
+def _registry(settings) -> dict[tuple[str, str], str] | None:
+    """received_contents, or None when a writer holds the warehouse longer than a tick should wait."""
     try:
-        with warehouse.connect(settings.warehouse, read_only=True, wait=min(settings.busy_wait, 5)) as con:
-            if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
-                               "AND table_name = 'received_files'").fetchone()[0]:
-                return {}
-            return warehouse.last_received_everywhere(con)
+        return received_contents(settings, wait=min(settings.busy_wait, 5))
     except WarehouseBusy:
         return None
 
