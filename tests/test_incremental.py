@@ -161,3 +161,59 @@ def test_a_partitioned_model_that_forgets_its_filter_or_its_grain_fails(project,
         assert con.execute("SELECT count(*) FROM marts.fct_forgetful").fetchone() == rows
         assert con.execute("SELECT count(*) FROM intermediate.partition_builds WHERE model_name = 'fct_forgetful' "
                            "AND country_code = 'MNE' AND period = '2024Q2'").fetchone() == (0,)
+
+
+def test_partition_scoped_rules_read_the_partitions_they_have_not_passed_on(project, warehouse):
+    """A model's not_null, accepted_values and per-partition unique rules read only the partitions they
+    have not passed on yet (the ledger's checked_by); a failure marks nothing, so the next build reads
+    them again; a partition checked by other rules is read again; global keys and relationships read all."""
+    def checked() -> dict[tuple[str, str], str | None]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return dict(((c, p), by) for c, p, by in con.execute(
+                "SELECT country_code, period, checked_by FROM intermediate.partition_builds "
+                "WHERE model_name = 'fct_trainings'").fetchall())
+
+    def failing() -> dict[tuple[str, str], int]:
+        """The rules that fail, by (rule, value found): how many rows."""
+        with pytest.raises(subprocess.CalledProcessError):
+            _run("test", "--select", "fct_trainings", "--store-failures", warehouse=warehouse, project=project)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return dict(((rule, value), rows) for rule, value, rows in con.execute(
+                "SELECT rule, value_found, failing_rows FROM dbt_test__audit.fct_trainings_rules").fetchall())
+
+    # the loads' builds ran the rules: every partition of every partitioned model is checked
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        ledger, unchecked = con.execute("SELECT count(*), count(*) FILTER (WHERE checked_by IS NULL) "
+                                        "FROM intermediate.partition_builds").fetchone()
+    assert ledger > 200 and unchecked == 0
+    fingerprint = checked()[("BIH", "2024Q1")]
+    assert set(checked().values()) == {fingerprint}
+
+    # two partitions broken behind dbt's back: one of them as if it had just been rebuilt (unchecked)
+    with duckdb.connect(str(warehouse)) as con:
+        sizes = {}
+        for country, period in (("BIH", "2024Q1"), ("MNE", "2024Q2")):
+            sizes[country] = con.execute(
+                "UPDATE marts.fct_trainings SET course_code = 'broken_' || country_code, training_key = 'one key' "
+                "WHERE country_code = ? AND period = ?", [country, period]).fetchone()[0]
+        con.execute("UPDATE intermediate.partition_builds SET checked_by = NULL "
+                    "WHERE model_name = 'fct_trainings' AND country_code = 'BIH' AND period = '2024Q1'")
+    # the unchecked partition's values fail; the checked one's are not read; the global key reads both
+    rows = sizes["BIH"] + sizes["MNE"]
+    assert failing() == {("accepted_values", "broken_BIH"): sizes["BIH"], ("unique", "one key"): rows}
+    assert checked()[("BIH", "2024Q1")] is None  # a failure marks nothing: read again next time
+    assert failing() == {("accepted_values", "broken_BIH"): sizes["BIH"], ("unique", "one key"): rows}
+
+    # rules other than these passed on MNE 2024Q2: read again
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("UPDATE intermediate.partition_builds SET checked_by = 'other rules' "
+                    "WHERE model_name = 'fct_trainings' AND country_code = 'MNE' AND period = '2024Q2'")
+    assert failing() == {("accepted_values", "broken_BIH"): sizes["BIH"], ("accepted_values", "broken_MNE"): sizes["MNE"],
+                         ("unique", "one key"): rows}
+
+    # mended, the rules pass and mark what they read
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("UPDATE marts.fct_trainings SET course_code = 'gender_basic', "
+                    "training_key = md5(country_code || period || source_row) WHERE course_code LIKE 'broken_%'")
+    _run("test", "--select", "fct_trainings", warehouse=warehouse, project=project)
+    assert set(checked().values()) == {fingerprint}

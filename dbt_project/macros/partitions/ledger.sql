@@ -1,7 +1,9 @@
 {#-
   The ledger intermediate.partition_builds: per partitioned model and partition, the inputs'
   fingerprint and the code fingerprint it was last built from, and when. Written by the
-  `partitioned` materialization in the transaction of the data it describes.
+  `partitioned` materialization in the transaction of the data it describes. checked_by: the
+  fingerprint of the model's partition-scoped rules that last passed on the partition's rows (NULL
+  until they have; a rebuilt partition starts again at NULL): macros/tests/rules.sql.
 -#}
 
 {% macro partition_ledger() -%}
@@ -18,8 +20,11 @@
         period {{ dbt.type_string() }} not null,
         inputs_fingerprint {{ dbt.type_string() }} not null,
         code_checksum {{ dbt.type_string() }} not null,
-        built_at {{ dbt.type_timestamp() }} not null
-    )
+        built_at {{ dbt.type_timestamp() }} not null,
+        checked_by {{ dbt.type_string() }}
+    );
+    {#- a ledger made before the rules were partition-scoped: its partitions count as never checked -#}
+    alter table {{ ledger }} add column if not exists checked_by {{ dbt.type_string() }}
 {% endmacro %}
 
 
