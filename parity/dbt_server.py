@@ -33,6 +33,7 @@ from parity.dbt_client import HEADER, SERVER_VARIABLE, received
 SOCKET = "dbt.sock"
 _PR_SET_PDEATHSIG = 1
 _server: subprocess.Popen | None = None  # this process's server, once started
+_starting = threading.Lock()
 
 
 def _die_with_parent() -> None:
@@ -47,8 +48,14 @@ def start() -> None:
     """Launch this process's dbt server (once) and point every dbt command started from now on at it.
     Returns at once: until the server listens, `parity-dbt` runs dbt itself."""
     global _server
-    if _server is not None:
-        return
+    with _starting:  # the load starts it from another thread too (parity/quality/server.py)
+        if _server is not None:
+            return
+        _launch()
+
+
+def _launch() -> None:
+    global _server
     folder = Path(tempfile.mkdtemp(prefix="parity-dbt-"))  # owner-only: the socket takes commands
     process = _server = subprocess.Popen([sys.executable, "-m", "parity.dbt_server", str(folder)],
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -18,6 +18,7 @@ from parity.isolation import start_reader_server
 from parity.lock import writer_lock
 from parity.private import prepare_home
 from parity.pseudonym import check_key, load_key
+from parity.quality.server import start_validation_server
 from parity.status import write_status
 from sources.dialect import DIALECTS
 from sources.reader import DeliveryName
@@ -85,7 +86,8 @@ def load(settings: Settings, say=print, build: bool = True) -> LoadReport:
 
 def _load(settings: Settings, say, build: bool) -> LoadReport:
     start_reader_server()  # ready on the other core by the first file, while Dagster starts here
-    start_dbt_server()  # likewise dbt, for the build
+    # likewise Great Expectations, for the first table's checks, then dbt, for the build
+    start_validation_server(then=start_dbt_server)
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs

@@ -116,6 +116,43 @@ def test_one_configuration_per_validation_changes_no_result(monkeypatch):
         assert [p.__dict__ for p in ours.problems] == [p.__dict__ for p in theirs.problems], t.file
 
 
+def test_the_validation_server_gives_the_verdicts_of_this_process_and_a_dead_one_is_replaced_by_it(monkeypatch):
+    """parity load validates in a process of its own (parity/quality/server.py): the same verdicts,
+    problems and failing rows as in process, on clean and broken tables of every suite; once that
+    process is gone, the suites run in process and nothing changes."""
+    from parity.pseudonym import pseudonymise_table
+    from parity.quality import server
+    from parity.quality.gate import check_table
+    from sources import read_delivery
+
+    tables = [t for f in sample_files("BIH", "2024Q4") for t in read_delivery(f, now=NOW)]
+    frames = [(t, frame) for t in tables if t.accepted
+              for clean in [pseudonymise_table(t.country, t.frame, b"k" * 32)] for frame in (clean, _broken(clean))]
+
+    def verdicts():
+        return [(v.checks, [p.__dict__ for p in v.problems])
+                for v in (check_table(None, t, frame, QualityThresholds()) for t, frame in frames)]
+
+    here = verdicts()
+    assert sum(len(problems) for _, problems in here) > 20
+    served = []
+    validating = server.ValidationServer()
+    try:
+        def validate(*args):
+            outcomes = validating.validate(*args)
+            served.append(outcomes is not None)
+            return outcomes
+        monkeypatch.setattr(server, "validate", validate)
+        assert verdicts() == here
+        assert served and all(served)  # every suite ran in the server
+        validating._process.kill()
+        served.clear()
+        assert verdicts() == here
+        assert served and not any(served) and validating._connection is None
+    finally:
+        validating.close()
+
+
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory) -> Path:
     """A home with the MNE samples of 2024Q3 and 2024Q4 accepted, loaded once for the module."""

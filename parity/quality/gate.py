@@ -209,18 +209,16 @@ def _collect(verdict: Verdict, table: ExtractTable, suite: str, frame: pd.DataFr
              row_facts: list[dict] | None = None) -> None:
     dialect = dialect_for(table.country)
     for result in run_suite(suite, frame, params):
-        config = result.expectation_config
-        if result.exception_info and result.exception_info.get("raised_exception"):
-            raise RuntimeError(f"suite {suite}: {config.type} could not run: "
-                               f"{result.exception_info.get('exception_message')}")
-        severity = "error" if str(config.severity.value) == "critical" else "warning"
-        kwargs, rule = config.kwargs, config.meta["rule"]
+        if result.exception is not None:
+            raise RuntimeError(f"suite {suite}: {result.type} could not run: {result.exception}")
+        severity = "error" if result.severity == "critical" else "warning"
+        kwargs, rule = result.kwargs, result.rule
         column = kwargs.get("column") or kwargs.get("column_A")
         if column == "category" and kwargs.get("column_B") == "rank_category":
             column = "rank"
-        indices = result.result.get("unexpected_index_list") or []
-        verdict.checks.append(CheckSummary(suite, rule, column, severity, bool(result.success),
-                                           int(result.result.get("unexpected_count") or (0 if result.success else 1))))
+        indices = result.unexpected_rows
+        verdict.checks.append(CheckSummary(suite, rule, column, severity, result.success,
+                                           int(result.unexpected_count or (0 if result.success else 1))))
         if result.success:
             continue
         facts = _facts(rule, dialect, table.table, column, {**params, **kwargs})

@@ -5,13 +5,14 @@ ephemeral context per process (no project directory, no Data Docs, progress bars
 """
 import json
 import os
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from parity.config import PROJECT_DIR
-from parity.quality import gx_configuration
+from parity.quality import gx_configuration, server
 
 SUITE_DIR = PROJECT_DIR / "expectations"
 
@@ -67,9 +68,37 @@ FAILING_ROWS = {"result_format": "COMPLETE", "unexpected_index_column_names": ["
                 "return_unique_unexpected_index_list": False, "partial_unexpected_count": 0}
 
 
-def run_suite(name: str, frame: pd.DataFrame, parameters: dict) -> list:
-    """Validate `frame` against suite `name`; one result per expectation, with the failing rows
-    identified by `source_row` (never by a value).
+@dataclass(frozen=True)
+class Outcome:
+    """One expectation's result, as plain data (it crosses from the validation server)."""
+    type: str
+    severity: str  # GX's: critical, warning or info
+    rule: str  # meta.rule: the catalogue's entry
+    kwargs: dict  # with the parameters filled in
+    success: bool
+    unexpected_count: int | None
+    unexpected_rows: list[dict]  # each failing row: its source_row and the values of the expectation's columns
+    exception: str | None  # why the expectation could not run
+
+
+def run_suite(name: str, frame: pd.DataFrame, parameters: dict) -> list[Outcome]:
+    """Validate `frame` against suite `name`: one Outcome per expectation, the failing rows identified
+    by `source_row` (never by a value). In the validation server if this process started one
+    (parity/quality/server.py), else here."""
+    outcomes = server.validate(name, frame, parameters)
+    return outcomes if outcomes is not None else validate_here(name, frame, parameters)
+
+
+def prepare() -> None:
+    """Import GX and make every suite's context, expectations and batch definition (the validation
+    server, before its first request)."""
+    for path in sorted(SUITE_DIR.glob("*.json")):
+        load_suite(path.stem)
+        _batch_definition(path.stem)
+
+
+def validate_here(name: str, frame: pd.DataFrame, parameters: dict) -> list[Outcome]:
+    """run_suite in this process.
 
     Most tables pass every expectation: a first validation asks only for the verdicts (GX then
     computes no row lists, about half the time); only a suite with a failure is validated again for
@@ -77,8 +106,17 @@ def run_suite(name: str, frame: pd.DataFrame, parameters: dict) -> list:
     batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
     suite = load_suite(name)
     with gx_configuration.memoised():
-        verdicts = batch.validate(suite, expectation_parameters=parameters, result_format="BOOLEAN_ONLY")
-    if verdicts.success:
-        return list(verdicts.results)
-    with gx_configuration.memoised():
-        return list(batch.validate(suite, expectation_parameters=parameters, result_format=FAILING_ROWS).results)
+        results = batch.validate(suite, expectation_parameters=parameters, result_format="BOOLEAN_ONLY")
+    if not results.success:
+        with gx_configuration.memoised():
+            results = batch.validate(suite, expectation_parameters=parameters, result_format=FAILING_ROWS)
+    return [_outcome(result) for result in results.results]
+
+
+def _outcome(result) -> Outcome:
+    config, found, exception = result.expectation_config, result.result or {}, result.exception_info or {}
+    return Outcome(type=config.type, severity=str(config.severity.value), rule=config.meta["rule"],
+                   kwargs=dict(config.kwargs), success=bool(result.success),
+                   unexpected_count=found.get("unexpected_count"),
+                   unexpected_rows=list(found.get("unexpected_index_list") or []),
+                   exception=exception.get("exception_message") if exception.get("raised_exception") else None)
