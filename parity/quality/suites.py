@@ -1,7 +1,9 @@
 """Great Expectations 1.x suites from expectations/*.json, run on pandas DataFrames.
 
 GX 1.x has no DuckDB source, so the gate validates the canonical DataFrames in memory, through one
-ephemeral context per process (no project directory, no Data Docs, progress bars off).
+ephemeral context per process (no project directory, no Data Docs, progress bars off): the load's
+validation server's when it started one (parity/quality/server.py), else this process's. Either
+way the results come back as plain Outcomes.
 """
 import json
 import os
