@@ -16,6 +16,7 @@ that started it (the same parent-death signal) and is in its process group, so `
 group stops all of it. Without a server, `parity-dbt` runs dbt itself.
 """
 import atexit
+import contextlib
 import ctypes
 import json
 import os
@@ -31,6 +32,7 @@ from pathlib import Path
 from parity.dbt_client import HEADER, SERVER_VARIABLE, received
 
 SOCKET = "dbt.sock"
+WARM_UP_RESULT = "warm-up.txt"  # beside the socket: "warm", or why the server stayed cold
 _PR_SET_PDEATHSIG = 1
 _server: subprocess.Popen | None = None  # this process's server, once started
 _starting = threading.Lock()
@@ -140,6 +142,47 @@ def _serve_one(connection: socket.socket) -> None:
             pass
 
 
+def _warm_up(scratch: Path, result: Path) -> None:
+    """One build of the project with no rows (`--empty`) on a throwaway warehouse in `scratch` (in the
+    server's private folder), here, before the first command is forked; `result` says how it went. dbt makes much of what a
+    command needs on first use (its dataclasses' serialisers and schemas, the materialisations'
+    templates): made here once, every child inherits it instead of making it again, about 1 s of each
+    command. A warm-up that fails leaves the server as it was: cold, never broken."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    from parity.config import DBT_PROJECT_DIR, WAREHOUSE_FILE, Settings
+    from parity.dbt import PARSE_CACHE, dbt_vars, duckdb_output, generated_profile, process_environment
+    from parity.warehouse import connect, ensure_schema
+
+    outcome = "cold: the warm-up did not finish"
+    try:
+        settings = Settings.from_env()
+        empty, target = scratch / WAREHOUSE_FILE, scratch / "target"
+        target.mkdir(parents=True)
+        with connect(empty) as con:
+            ensure_schema(con)
+        shutil.copy(DBT_PROJECT_DIR / "target" / PARSE_CACHE, target / PARSE_CACHE)  # no parse of its own
+        output, environment = duckdb_output(empty, settings.build_memory_mb)
+        with generated_profile(output) as profiles, process_environment(environment):
+            built = dbtRunner().invoke(["build", "--empty", "--exclude", "resource_type:unit_test", "--no-write-json",
+                                        "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+                                        str(profiles), "--target-path", str(target), "--log-path", str(target / "logs"),
+                                        *dbt_vars(settings)])
+        outcome = "warm" if built.success else f"cold: the warm-up build failed ({built.exception or 'a node failed'})"
+    except Exception as e:  # noqa: BLE001 - a cold server is a slower server, nothing more
+        outcome = f"cold: {type(e).__name__}"
+    finally:
+        # dbt-duckdb keeps its DuckDB instance open for the next command in the same process (a private
+        # class attribute of dbt-duckdb 1.11): closed here, where its threads are, never in a child
+        env, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+        if env is not None:
+            with contextlib.suppress(Exception):
+                env.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+        result.write_text(outcome + "\n", encoding="utf-8")
+
+
 def serve(folder: Path) -> None:
     _die_with_parent()
     from multiprocessing import resource_tracker
@@ -153,6 +196,7 @@ def serve(folder: Path) -> None:
     listener.bind(str(partial))
     listener.listen(8)
     os.replace(partial, folder / SOCKET)  # a client finds a listening socket or none (and runs dbt itself)
+    _warm_up(folder / "warm-up", folder / WARM_UP_RESULT)  # a client meanwhile waits in the listener's queue
     while True:
         connection, _ = listener.accept()
         threading.Thread(target=_serve_one, args=(connection,), daemon=True).start()

@@ -1,6 +1,7 @@
 """dbt commands run by the dbt server (parity/dbt_server.py) are dbt's own: same output and exit
 status as dbt started alone, dbt itself when no server answers, and a command whose client is killed
-is killed with it (no dbt left writing after the load that started it)."""
+is killed with it (no dbt left writing after the load that started it). The server warms up with a
+build of its own and then holds no database open."""
 import os
 import shutil
 import signal
@@ -12,6 +13,7 @@ from parity import dbt_server
 from parity.config import DBT_PROJECT_DIR
 from parity.dbt import DBT_COMMAND, DBT_EXECUTABLE
 from parity.dbt_client import SERVER_VARIABLE
+from parity.dbt_server import WARM_UP_RESULT
 
 
 def _listening(timeout: float = 60) -> None:
@@ -66,3 +68,15 @@ def test_a_command_whose_client_is_killed_is_killed_with_it(tmp_path):
     while child in _children(server):
         assert time.monotonic() < deadline, "the killed client's dbt kept running"
         time.sleep(0.05)
+
+
+def test_the_server_warms_up_on_a_warehouse_of_its_own_and_then_holds_none_open():
+    """The warm-up build runs before the first command is served; afterwards the server holds no DuckDB
+    file open (a child would inherit the instance without its threads) and its scratch is gone."""
+    _listening()
+    assert subprocess.run([str(DBT_COMMAND), "--version"], capture_output=True, timeout=300).returncode == 0
+    folder = Path(os.environ[SERVER_VARIABLE]).parent
+    assert (folder / WARM_UP_RESULT).read_text(encoding="utf-8") == "warm\n"
+    assert not (folder / "warm-up").exists()
+    held = [os.readlink(fd) for fd in Path(f"/proc/{dbt_server.server_pid()}/fd").iterdir() if fd.is_symlink()]
+    assert not [path for path in held if ".duckdb" in path], held
