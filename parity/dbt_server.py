@@ -46,20 +46,22 @@ def _die_with_parent() -> None:
         pass
 
 
-def start() -> None:
+def start(warm_up: bool = False) -> None:
     """Launch this process's dbt server (once) and point every dbt command started from now on at it.
-    Returns at once: until the server listens, `parity-dbt` runs dbt itself."""
+    Returns at once: until the server listens, `parity-dbt` runs dbt itself. `warm_up`: for a process
+    that will run several dbt commands (_warm_up)."""
     global _server
     with _starting:  # the load starts it from another thread too (parity/quality/server.py)
         if _server is not None:
             return
-        _launch()
+        _launch(warm_up)
 
 
-def _launch() -> None:
+def _launch(warm_up: bool) -> None:
     global _server
     folder = Path(tempfile.mkdtemp(prefix="parity-dbt-"))  # owner-only: the socket takes commands
-    process = _server = subprocess.Popen([sys.executable, "-m", "parity.dbt_server", str(folder)],
+    process = _server = subprocess.Popen([sys.executable, "-m", "parity.dbt_server", str(folder),
+                                          *(["--warm-up"] if warm_up else [])],
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.environ[SERVER_VARIABLE] = str(folder / SOCKET)
 
@@ -144,10 +146,12 @@ def _serve_one(connection: socket.socket) -> None:
 
 def _warm_up(scratch: Path, result: Path) -> None:
     """One build of the project with no rows (`--empty`) on a throwaway warehouse in `scratch` (in the
-    server's private folder), here, before the first command is forked; `result` says how it went. dbt makes much of what a
-    command needs on first use (its dataclasses' serialisers and schemas, the materialisations'
-    templates): made here once, every child inherits it instead of making it again, about 1 s of each
-    command. A warm-up that fails leaves the server as it was: cold, never broken."""
+    server's private folder), here, before the first command is forked; `result` says how it went.
+    dbt makes much of what a command needs on first use (its dataclasses' serialisers and JSON schemas,
+    the materialisations' templates): made here once, every child inherits it instead of making it
+    again, about 1 s of each command. It costs about 4 s of CPU, which only a process that runs several
+    commands gets back (the test workers, the demo): start(warm_up=True). A warm-up that fails leaves
+    the server as it was: cold, never broken."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
@@ -183,7 +187,7 @@ def _warm_up(scratch: Path, result: Path) -> None:
         result.write_text(outcome + "\n", encoding="utf-8")
 
 
-def serve(folder: Path) -> None:
+def serve(folder: Path, warm_up: bool) -> None:
     _die_with_parent()
     from multiprocessing import resource_tracker
 
@@ -196,11 +200,12 @@ def serve(folder: Path) -> None:
     listener.bind(str(partial))
     listener.listen(8)
     os.replace(partial, folder / SOCKET)  # a client finds a listening socket or none (and runs dbt itself)
-    _warm_up(folder / "warm-up", folder / WARM_UP_RESULT)  # a client meanwhile waits in the listener's queue
+    if warm_up:
+        _warm_up(folder / "warm-up", folder / WARM_UP_RESULT)  # a client meanwhile waits in the listener's queue
     while True:
         connection, _ = listener.accept()
         threading.Thread(target=_serve_one, args=(connection,), daemon=True).start()
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]))
+    serve(Path(sys.argv[1]), warm_up=sys.argv[2:] == ["--warm-up"])

@@ -1,7 +1,7 @@
 """dbt commands run by the dbt server (parity/dbt_server.py) are dbt's own: same output and exit
 status as dbt started alone, dbt itself when no server answers, and a command whose client is killed
-is killed with it (no dbt left writing after the load that started it). The server warms up with a
-build of its own and then holds no database open."""
+is killed with it (no dbt left writing after the load that started it). A server started warm builds
+the project on a warehouse of its own first, then holds no database open."""
 import os
 import shutil
 import signal
@@ -9,11 +9,15 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from parity import dbt_server
 from parity.config import DBT_PROJECT_DIR
 from parity.dbt import DBT_COMMAND, DBT_EXECUTABLE
 from parity.dbt_client import SERVER_VARIABLE
 from parity.dbt_server import WARM_UP_RESULT
+
+pytestmark = pytest.mark.usefixtures("dbt_server_warm")  # the worker's server, as every test that builds has it
 
 
 def _listening(timeout: float = 60) -> None:
@@ -70,13 +74,16 @@ def test_a_command_whose_client_is_killed_is_killed_with_it(tmp_path):
         time.sleep(0.05)
 
 
-def test_the_server_warms_up_on_a_warehouse_of_its_own_and_then_holds_none_open():
-    """The warm-up build runs before the first command is served; afterwards the server holds no DuckDB
-    file open (a child would inherit the instance without its threads) and its scratch is gone."""
+def test_a_warm_server_built_the_project_on_a_warehouse_of_its_own_and_holds_no_database_open():
+    """Started warm (as the tests' workers start it), the server builds the project once on a warehouse
+    of its own before its first command (commands forked afterwards inherit what dbt made); then it holds
+    no DuckDB file open (a child would inherit the instance without its threads) and its scratch is gone."""
     _listening()
     assert subprocess.run([str(DBT_COMMAND), "--version"], capture_output=True, timeout=300).returncode == 0
-    folder = Path(os.environ[SERVER_VARIABLE]).parent
-    assert (folder / WARM_UP_RESULT).read_text(encoding="utf-8") == "warm\n"
-    assert not (folder / "warm-up").exists()
+    result = Path(os.environ[SERVER_VARIABLE]).parent / WARM_UP_RESULT  # written before the first command
+    assert result.read_text(encoding="utf-8") == "warm\n"
+    assert not (result.parent / "warm-up").exists()
     held = [os.readlink(fd) for fd in Path(f"/proc/{dbt_server.server_pid()}/fd").iterdir() if fd.is_symlink()]
     assert not [path for path in held if ".duckdb" in path], held
+    served = subprocess.run([str(DBT_COMMAND), "--version"], capture_output=True, text=True, timeout=300)
+    assert served.returncode == 0 and "Core:" in served.stdout  # and a warm server serves as before
