@@ -13,7 +13,8 @@ A command runs exactly as long as its client: a client that goes away (killed wi
 child killed, and a child dies with the server (the operating system's parent-death signal), so no dbt
 is left writing the warehouse after the load that started it. The server lives as long as the process
 that started it (the same parent-death signal) and is in its process group, so `kill -9` of a load's
-group stops all of it. Without a server, `parity-dbt` runs dbt itself.
+group stops all of it. Without a server, `parity-dbt` runs dbt itself. A process that will run many
+commands starts its server warm (start(warm_up=True): one build of its own first).
 """
 import atexit
 import contextlib
@@ -150,8 +151,8 @@ def _warm_up(scratch: Path, result: Path) -> None:
     dbt makes much of what a command needs on first use (its dataclasses' serialisers and JSON schemas,
     the materialisations' templates): made here once, every child inherits it instead of making it
     again, about 1 s of each command. It costs about 4 s of CPU, which only a process that runs several
-    commands gets back (the test workers, the demo): start(warm_up=True). A warm-up that fails leaves
-    the server as it was: cold, never broken."""
+    commands gets back (the tests' workers): start(warm_up=True); a load's one build would wait for
+    it. A warm-up that fails leaves the server as it was: cold, never broken."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
