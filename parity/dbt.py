@@ -97,13 +97,15 @@ def dbt_vars(settings) -> list[str]:
     return ["--vars", json.dumps({"disclosure_threshold": settings.disclosure_threshold})]
 
 
-def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None = None,
-            target_path: Path | None = None, project_dir: Path = DBT_PROJECT_DIR, settings=None) -> None:
-    """dbt on a project (this one unless told), quietly; raises if it fails. The target is the DuckDB
-    file `warehouse` or the PostgreSQL database `postgres_url` (a parse needs neither).
-    `target_path` keeps its artefacts (and logs) away from the project's target/, whose manifest
-    the code location reads. `settings` sets the project variables that are settings (dbt_vars).
-    """
+@contextmanager
+def dbt_invocation(*args: str, warehouse: Path | None = None, postgres_url: str | None = None,
+                   target_path: Path | None = None, project_dir: Path = DBT_PROJECT_DIR,
+                   settings=None) -> Iterator[tuple[list[str], dict[str, str]]]:
+    """The arguments of a quiet dbt command on a project (this one unless told), and the environment
+    variables it needs, while its generated profile exists. The target is the DuckDB file `warehouse`
+    or the PostgreSQL database `postgres_url` (a parse needs neither). `target_path` keeps its
+    artefacts (and logs) away from the project's target/, whose manifest the code location reads.
+    `settings` sets the project variables that are settings (dbt_vars)."""
     if postgres_url:
         output, environment = postgres_output(postgres_url)
     else:
@@ -120,26 +122,41 @@ def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None 
         variables = dbt_vars(settings) if settings else []
         # dbt's log file at info, as the loads' builds keep it: debug writes every query and event (about 1 s
         # of a build); errors are at error level, and a developer running dbt by hand gets debug
-        subprocess.run([str(DBT_COMMAND), *args, *variables, "--quiet", "--log-level-file", "info",
-                        "--project-dir", str(project_dir),
-                        "--profiles-dir", str(profiles), *elsewhere],
-                       check=True, env={**os.environ, **environment}, cwd=project_dir, stdout=subprocess.DEVNULL)
+        yield ([*args, *variables, "--quiet", "--log-level-file", "info", "--project-dir", str(project_dir),
+                "--profiles-dir", str(profiles), *elsewhere], environment)
+
+
+def run_dbt(*args: str, warehouse: Path | None = None, postgres_url: str | None = None,
+            target_path: Path | None = None, project_dir: Path = DBT_PROJECT_DIR, settings=None) -> None:
+    """dbt_invocation's command in a child process (the dbt server's, if this process has one); raises
+    if it fails."""
+    with dbt_invocation(*args, warehouse=warehouse, postgres_url=postgres_url, target_path=target_path,
+                        project_dir=project_dir, settings=settings) as (arguments, environment):
+        subprocess.run([str(DBT_COMMAND), *arguments], check=True, env={**os.environ, **environment}, cwd=project_dir,
+                       stdout=subprocess.DEVNULL)
+
+
+def empty_warehouse(folder: Path) -> Path:
+    """A warehouse in `folder` with the raw and meta tables and no rows, under the file name of the
+    prepared parse (dbt's unit tests, the dbt server's warm-up)."""
+    import duckdb
+
+    from parity import warehouse
+
+    path = folder / WAREHOUSE_FILE
+    with duckdb.connect(str(path)) as con:
+        warehouse.ensure_schema(con)
+    return path
 
 
 def run_unit_tests(settings) -> int:
     """dbt's unit tests alone (`make check`, `make test`; a load's build leaves them out), on an empty
     warehouse in a temporary folder: the raw and meta tables, then every seed and model with no rows
     (`--empty`), then the unit tests. Raises if one fails; returns how many passed."""
-    import duckdb
-
-    from parity import warehouse
-
     with tempfile.TemporaryDirectory(prefix="parity-dbt-unit-") as folder:
-        empty, target = Path(folder) / WAREHOUSE_FILE, Path(folder) / "target"  # the name of the prepared parse
-        with duckdb.connect(str(empty)) as con:
-            warehouse.ensure_schema(con)
-        run_dbt("build", "--empty", "--exclude", "test_type:data", warehouse=empty, target_path=target,
-                settings=settings)
+        target = Path(folder) / "target"
+        run_dbt("build", "--empty", "--exclude", "test_type:data", warehouse=empty_warehouse(Path(folder)),
+                target_path=target, settings=settings)
         results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
         return sum(1 for r in results if r["unique_id"].startswith("unit_test.") and r["status"] == "pass")
 

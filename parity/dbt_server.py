@@ -39,7 +39,7 @@ _server: subprocess.Popen | None = None  # this process's server, once started
 _starting = threading.Lock()
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """The kernel sends this process SIGKILL when its parent ends (Linux; elsewhere nothing)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -82,7 +82,7 @@ def server_pid() -> int | None:
 
 def _run(args: list[str], cwd: str, env: dict[str, str], fds: list[int]) -> int:
     """In the forked child: the command with the client's streams, folder and environment."""
-    _die_with_parent()
+    die_with_parent()
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
     os.chdir(cwd)
@@ -156,24 +156,16 @@ def _warm_up(scratch: Path, result: Path) -> None:
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
-    from parity.config import DBT_PROJECT_DIR, WAREHOUSE_FILE, Settings
-    from parity.dbt import PARSE_CACHE, dbt_vars, duckdb_output, generated_profile, process_environment
-    from parity.warehouse import connect, ensure_schema
+    from parity.config import Settings
+    from parity.dbt import dbt_invocation, empty_warehouse, process_environment
 
     outcome = "cold: the warm-up did not finish"
     try:
-        settings = Settings.from_env()
-        empty, target = scratch / WAREHOUSE_FILE, scratch / "target"
-        target.mkdir(parents=True)
-        with connect(empty) as con:
-            ensure_schema(con)
-        shutil.copy(DBT_PROJECT_DIR / "target" / PARSE_CACHE, target / PARSE_CACHE)  # no parse of its own
-        output, environment = duckdb_output(empty, settings.build_memory_mb)
-        with generated_profile(output) as profiles, process_environment(environment):
-            built = dbtRunner().invoke(["build", "--empty", "--exclude", "resource_type:unit_test", "--no-write-json",
-                                        "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-                                        str(profiles), "--target-path", str(target), "--log-path", str(target / "logs"),
-                                        *dbt_vars(settings)])
+        scratch.mkdir()
+        with dbt_invocation("build", "--empty", "--exclude", "resource_type:unit_test", "--no-write-json",
+                            warehouse=empty_warehouse(scratch), target_path=scratch / "target",
+                            settings=Settings.from_env()) as (arguments, environment), process_environment(environment):
+            built = dbtRunner().invoke(arguments)
         outcome = "warm" if built.success else f"cold: the warm-up build failed ({built.exception or 'a node failed'})"
     except Exception as e:  # noqa: BLE001 - a cold server is a slower server, nothing more
         outcome = f"cold: {type(e).__name__}"
@@ -189,7 +181,7 @@ def _warm_up(scratch: Path, result: Path) -> None:
 
 
 def serve(folder: Path, warm_up: bool) -> None:
-    _die_with_parent()
+    die_with_parent()
     from multiprocessing import resource_tracker
 
     import dbt.adapters.duckdb  # noqa: F401 - imported once here, for every command forked from here

@@ -86,7 +86,7 @@ def load(settings: Settings, say=print, build: bool = True) -> LoadReport:
 
 def _load(settings: Settings, say, build: bool) -> LoadReport:
     start_reader_server()  # ready on the other core by the first file, while Dagster starts here
-    if not_taken(settings, time.time())[0]:  # likewise Great Expectations, for the first table's checks,
+    if scan_inboxes(settings, time.time()).ready:  # likewise Great Expectations, for the first table's checks,
         start_validation_server(then=start_dbt_server)  # then dbt, for the build
     else:  # nothing to check (a timer's load of empty inboxes): dbt, if the derived side is behind
         start_dbt_server()

@@ -117,7 +117,7 @@ def serve(connection: Connection) -> None:
 
 
 if __name__ == "__main__":
-    from parity.dbt_server import _die_with_parent
+    from parity.dbt_server import die_with_parent
 
-    _die_with_parent()
+    die_with_parent()
     serve(Connection(int(sys.argv[1])))
