@@ -86,10 +86,8 @@ def load(settings: Settings, say=print, build: bool = True) -> LoadReport:
 
 def _load(settings: Settings, say, build: bool) -> LoadReport:
     start_reader_server()  # ready on the other core by the first file, while Dagster starts here
-    if scan_inboxes(settings, time.time()).ready:  # likewise Great Expectations, for the first table's checks,
-        start_validation_server(then=start_dbt_server)  # then dbt, for the build
-    else:  # nothing to check (a timer's load of empty inboxes): dbt, if the derived side is behind
-        start_dbt_server()
+    if scan_inboxes(settings, time.time()).ready:  # likewise Great Expectations, for the first table's checks
+        start_validation_server()  # (none for a timer's load of empty inboxes: nothing to check)
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
@@ -119,6 +117,10 @@ def _load(settings: Settings, say, build: bool) -> LoadReport:
                                            run_config=run_config, raise_on_error=False,
                                            tags={**tags, "parity/country": country, "parity/period": period})
         failures += [f"ingest {country} {period}: {error}" for error in run_errors(result)]
+        if build and result.get_asset_materialization_events():
+            # a table was accepted, so this load builds: dbt starts on the other core while the other
+            # partitions are taken (a load that accepts nothing, or does not build, imports no dbt)
+            start_dbt_server()
     with warehouse.connect(settings.warehouse, read_only=True, wait=settings.busy_wait) as con:
         rows = con.execute(
             """SELECT t.country_code, t.period, t.table_name, t.sheet, t.status, t.version, t.row_count, f.file_name,

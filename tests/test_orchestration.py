@@ -278,3 +278,24 @@ def test_every_job_sensor_and_schedule_says_what_it_does():
     definitions = [*repository.sensor_defs, *repository.schedule_defs, *repository.get_all_jobs()]
     assert len(definitions) > 15
     assert [d.name for d in definitions if not d.description and not d.name.startswith("__")] == []
+
+
+def test_a_load_starts_dbt_once_a_partition_is_accepted_and_only_when_it_builds(home, monkeypatch):
+    """dbt's server starts on the other core as soon as a table is accepted (the load will build), while
+    the other partitions are taken; a load that accepts nothing, or does not build, imports no dbt."""
+    from parity import load as loading
+
+    said = []
+    # (dbt_server.start starts one server, however often it is called)
+    monkeypatch.setattr(loading, "start_dbt_server", lambda: "dbt server" in said or said.append("dbt server"))
+    monkeypatch.setattr(loading, "transform",
+                        lambda *_, **__: said.append("transform") or loading.Built(True, home.home, [], None))
+    deliver(home, *sample_files("MNE"))
+    loading.load(home, say=said.append)
+    assert [line.split(":")[0] for line in said] == ["[1/2] MNE 2024Q3", "dbt server", "[2/2] MNE 2024Q4",
+                                                     "transform"]
+    said.clear()  # a personnel table with no row: rejected, nothing accepted
+    header = next(p for p in sample_files("MNE", "2024Q4") if "personnel" in p.name).read_text(encoding="utf-8")
+    (home.inbox / "MNE" / "MNE_2024Q2_personnel.csv").write_text(header.splitlines()[0] + "\n", encoding="utf-8")
+    assert loading.load(home, say=said.append, build=False).rejected == 1
+    assert [line.split(":")[0] for line in said] == ["[1/1] MNE 2024Q2"]

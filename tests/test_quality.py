@@ -158,7 +158,7 @@ def test_the_validation_server_gives_the_verdicts_of_this_process_and_a_dead_one
 def test_a_load_validates_in_its_server_and_a_load_of_empty_inboxes_starts_none(home):
     """In a process of its own, as `parity load` runs: with nothing in the inboxes no validation server
     starts (nothing to check); with a delivery, its tables are checked in the server and Great
-    Expectations is never imported by the load's own process."""
+    Expectations is never imported by the load's own process. A load that does not build starts no dbt."""
     import os
     import subprocess
     import sys
@@ -169,6 +169,7 @@ def test_a_load_validates_in_its_server_and_a_load_of_empty_inboxes_starts_none(
 import shutil, sys
 from pathlib import Path
 from parity.config import Settings
+from parity import dbt_server
 from parity.load import load
 from parity.quality import server
 settings = Settings.from_env()
@@ -180,13 +181,14 @@ for path in sys.argv[1:]:
 loaded = load(settings, say=lambda _: None, build=False)
 print("delivery", server._server is not None, "great_expectations" not in sys.modules,
       sum(r[4] == "accepted" for r in loaded.rows), sum(r[4] == "rejected" for r in loaded.rows))
+print("dbt", dbt_server.server_pid() is None)
 """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PARITY_", "DAGSTER_"))}
     env.update({k: v for k, v in home_environment(home.home).items() if v is not None})
     result = subprocess.run([sys.executable, "-c", script, *map(str, sample_files("MNE", "2024Q3"))], env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.splitlines() == ["empty True True", "delivery True True 6 0"], result.stdout
+    assert result.stdout.splitlines() == ["empty True True", "delivery True True 6 0", "dbt True"], result.stdout
 
 
 @pytest.fixture(scope="module")

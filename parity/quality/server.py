@@ -1,7 +1,8 @@
 """Great Expectations in a process of its own, started with a load, so that its import (about 3 s of
 the first partition) happens on the other core while the load starts up.
 
-`parity load` starts the server first thing, beside the reader's fork server and the dbt server; the
+`parity load` starts the server first thing, beside the reader's fork server, when the inboxes hold
+a delivery to check (the dbt server follows once a partition is accepted: parity/load.py); the
 server imports GX, prepares the suites, and then validates what the load's process sends it (a
 suite's name, the table, the parameters), one at a time, sending back plain Outcomes. A process that
 has imported GX already (a test worker, a Dagster run after its first) starts none: validating in
@@ -15,16 +16,13 @@ import atexit
 import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 
 class ValidationServer:
-    """One process that validates suites; `validate` returns None once it is gone. `then` is called
-    (in a thread of its own) once the server is ready, or gone."""
+    """One process that validates suites; `validate` returns None once it is gone."""
 
-    def __init__(self, then: Callable[[], None] | None = None):
+    def __init__(self):
         ours, theirs = socket.socketpair()
         # a process of its own (not multiprocessing's): none of the caller's threads, connections or
         # memory, and no resource tracker of the caller's to report what GX's imports leave behind
@@ -33,30 +31,17 @@ class ValidationServer:
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         theirs.close()
         self._connection: Connection | None = Connection(ours.detach())
-        self._closed = threading.Event()
-        self._ready = threading.Event()
-        # the thread lives as long as the server: a process it starts (`then`: the dbt server) is sent
-        # the parent-death signal when the thread that started it ends, not the process
-        threading.Thread(target=self._await_ready, args=(then,), name="parity-validate-ready", daemon=True).start()
-
-    def _await_ready(self, then: Callable[[], None] | None) -> None:
-        try:
-            self._connection.recv()  # "ready": GX imported, the suites prepared
-        except (EOFError, OSError):
-            pass  # gone: validate() finds out
-        finally:
-            self._ready.set()
-            if then is not None and not self._closed.is_set():
-                then()
-        self._closed.wait()
+        self._ready = False  # its "ready" (GX imported, the suites prepared) not read yet
 
     def validate(self, name: str, frame, parameters: dict) -> list | None:
         """run_suite in the server: its Outcomes; None if the server is gone (the caller validates
         in process). A failure of the validation itself is raised here, as in process."""
-        self._ready.wait()
         if self._connection is None:
             return None
         try:
+            if not self._ready:
+                self._connection.recv()  # waits for the server's "ready"
+                self._ready = True
             self._connection.send((name, frame, parameters))
             kind, payload = self._connection.recv()
         except (EOFError, OSError):
@@ -67,7 +52,6 @@ class ValidationServer:
         return payload
 
     def close(self) -> None:
-        self._closed.set()
         if self._connection is not None:
             self._connection.close()
             self._connection = None
@@ -78,17 +62,12 @@ class ValidationServer:
 _server: ValidationServer | None = None
 
 
-def start_validation_server(then: Callable[[], None] | None = None) -> None:
-    """Start this process's server (once), unless this process has imported Great Expectations.
-    `then` is called once the server is ready (or at once without a server): the load starts the dbt
-    server then, so that the other core imports GX first, which the first partition needs, and dbt
-    after it, which only the build does."""
+def start_validation_server() -> None:
+    """Start this process's server (once), unless this process has imported Great Expectations."""
     global _server
     if _server is None and "great_expectations" not in sys.modules:
-        _server = ValidationServer(then)
+        _server = ValidationServer()
         atexit.register(_server.close)
-    elif then is not None:
-        then()
 
 
 def validate(name: str, frame, parameters: dict) -> list | None:
