@@ -105,6 +105,8 @@ def _load(settings: Settings, say, build: bool) -> LoadReport:
         warehouse.ensure_schema(con)
         check_key(con, key)
         before = con.execute("SELECT coalesce(max(file_id), 0) FROM meta.received_files").fetchone()[0]
+        if build and warehouse.stale_layers(con, settings.public_warehouse.exists()):
+            start_dbt_server()  # the derived side is behind already: this load builds, whatever it takes
     partitions, skipped = pending_partitions(settings)
     instance = DagsterInstance.from_config(str(dagster_home))
     freed = free_dead_slots(instance)

@@ -282,7 +282,8 @@ def test_every_job_sensor_and_schedule_says_what_it_does():
 
 def test_a_load_starts_dbt_once_a_partition_is_accepted_and_only_when_it_builds(home, monkeypatch):
     """dbt's server starts on the other core as soon as a table is accepted (the load will build), while
-    the other partitions are taken; a load that accepts nothing, or does not build, imports no dbt."""
+    the other partitions are taken, or at once when the marts are behind already; a load that accepts
+    nothing, or does not build, imports no dbt."""
     from parity import load as loading
 
     said = []
@@ -299,3 +300,6 @@ def test_a_load_starts_dbt_once_a_partition_is_accepted_and_only_when_it_builds(
     (home.inbox / "MNE" / "MNE_2024Q2_personnel.csv").write_text(header.splitlines()[0] + "\n", encoding="utf-8")
     assert loading.load(home, say=said.append, build=False).rejected == 1
     assert [line.split(":")[0] for line in said] == ["[1/1] MNE 2024Q2"]
+    said.clear()  # the marts were never built (transform stood in for them): a load catches up, dbt first
+    assert loading.load(home, say=said.append).caught_up == ["marts", "public"]
+    assert [line.split(" older")[0] for line in said] == ["dbt server", "marts and public", "transform"]
