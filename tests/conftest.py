@@ -35,8 +35,19 @@ def dbt_server_warm() -> None:
     dbt_server.start(warm_up=True)
 
 
+@pytest.fixture(scope="session")
+def great_expectations_here() -> None:
+    """Great Expectations imported and its suites prepared in the worker: its loads then validate in
+    process (parity/quality/server.py starts no server in a process that has GX), as do the tests that
+    check tables directly, instead of a validation server per worker importing GX a second time. The
+    server is tested on its own (tests/test_quality.py) and serves every `parity load` process."""
+    from parity.quality import suites
+
+    suites.prepare()
+
+
 @pytest.fixture
-def home(tmp_path, monkeypatch, dbt_server_warm) -> Settings:
+def home(tmp_path, monkeypatch, dbt_server_warm, great_expectations_here) -> Settings:
     """A fresh $PARITY_HOME (see home_environment)."""
     settings = point_at(monkeypatch, tmp_path / "home")
     settings.inbox.mkdir(parents=True)
@@ -142,7 +153,7 @@ def delivery_files(folder: Path, country: str, period: str, tables: tuple[str, .
 
 
 @pytest.fixture(scope="session")
-def history(tmp_path_factory, dbt_server_warm) -> Settings:
+def history(tmp_path_factory, dbt_server_warm, great_expectations_here) -> Settings:
     """A warehouse loaded once for the session with four generated quarters of the four countries
     (marts, public.duckdb, registry), in two loads and in an order no MoD would choose: first the later
     quarters (MKD's 2024Q3 events before its personnel), built (release 1); then 2024Q1, 2024Q2 and

@@ -145,7 +145,8 @@ def test_the_generator_draws_only_codes_of_the_code_lists():
 def test_quarter_arithmetic_agrees_in_python_jinja_and_sql(tmp_path):
     """sources/period.py is the rule; dbt's macros (SQL period_index, period_first_day, period_last_day,
     Jinja shift_period) must say the same of every quarter parity partitions, through a year's turn."""
-    from parity.dbt import DBT_EXECUTABLE
+    from parity.config import WAREHOUSE_FILE
+    from parity.dbt import DBT_COMMAND, dbt_invocation
     from sources.period import Period
 
     quarters = Period.range("2015Q1:2027Q4")
@@ -153,12 +154,12 @@ def test_quarter_arithmetic_agrees_in_python_jinja_and_sql(tmp_path):
                f"{{{{ period_first_day(\"'{q}'\") }}}} as first_day, {{{{ period_last_day(\"'{q}'\") }}}} as last_day, "
                f"'{{{{ shift_period('{q}', -1) }}}}' as previous, '{{{{ shift_period('{q}', 4) }}}}' as next_year"
                for q in quarters]
-    result = subprocess.run(
-        [str(DBT_EXECUTABLE), "show", "--quiet", "--inline", " union all ".join(selects), "--output", "json",
-         "--limit", str(len(quarters)), "--project-dir", str(DBT), "--profiles-dir", str(DBT),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        capture_output=True, text=True, cwd=DBT, timeout=300,
-        env={**os.environ, "PARITY_WAREHOUSE": str(tmp_path / "w.duckdb")})
+    # as parity runs dbt (its profile, the prepared parse, the worker's dbt server if it has one)
+    with dbt_invocation("show", "--inline", " union all ".join(selects), "--output", "json", "--limit",
+                        str(len(quarters)), warehouse=tmp_path / WAREHOUSE_FILE, target_path=tmp_path / "target") \
+            as (arguments, environment):
+        result = subprocess.run([str(DBT_COMMAND), *arguments], capture_output=True, text=True, cwd=DBT, timeout=300,
+                                env={**os.environ, **environment})
     assert result.returncode == 0, result.stdout + result.stderr
     rows = {r["period"]: r for r in json.loads(result.stdout)["show"]}
     assert len(rows) == len(quarters)
