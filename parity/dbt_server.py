@@ -36,7 +36,6 @@ SOCKET = "dbt.sock"
 WARM_UP_RESULT = "warm-up.txt"  # beside the socket: "warm", or why the server stayed cold
 _PR_SET_PDEATHSIG = 1
 _server: subprocess.Popen | None = None  # this process's server, once started
-_starting = threading.Lock()
 
 
 def die_with_parent() -> None:
@@ -52,14 +51,8 @@ def start(warm_up: bool = False) -> None:
     Returns at once: until the server listens, `parity-dbt` runs dbt itself. `warm_up`: for a process
     that will run several dbt commands (_warm_up)."""
     global _server
-    with _starting:  # the load starts it from another thread too (parity/quality/server.py)
-        if _server is not None:
-            return
-        _launch(warm_up)
-
-
-def _launch(warm_up: bool) -> None:
-    global _server
+    if _server is not None:
+        return
     folder = Path(tempfile.mkdtemp(prefix="parity-dbt-"))  # owner-only: the socket takes commands
     process = _server = subprocess.Popen([sys.executable, "-m", "parity.dbt_server", str(folder),
                                           *(["--warm-up"] if warm_up else [])],
