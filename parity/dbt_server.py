@@ -48,7 +48,8 @@ def die_with_parent() -> None:
 
 def start(warm_up: bool = False) -> None:
     """Launch this process's dbt server (once) and point every dbt command started from now on at it.
-    Returns at once: until the server listens, `parity-dbt` runs dbt itself. `warm_up`: for a process
+    Returns at once: until the server listens (a few milliseconds), `parity-dbt` runs dbt itself; after,
+    it waits for the server's import of dbt to end. `warm_up`: for a process
     that will run several dbt commands (_warm_up)."""
     global _server
     if _server is not None:
@@ -175,17 +176,21 @@ def _warm_up(scratch: Path, result: Path) -> None:
 
 def serve(folder: Path, warm_up: bool) -> None:
     die_with_parent()
+    # Listening first, importing after: a client that comes while dbt is being imported here waits in the
+    # listener's queue for the rest of that import instead of importing all of dbt again beside it (a
+    # load of one partition asks for its build about a second after it started this server). Should
+    # this process die first, its queue's clients find the connection closed and run dbt themselves.
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    partial = folder / f".{SOCKET}"
+    listener.bind(str(partial))
+    listener.listen(8)
+    os.replace(partial, folder / SOCKET)  # a client finds a listening socket or none (and runs dbt itself)
     from multiprocessing import resource_tracker
 
     import dbt.adapters.duckdb  # noqa: F401 - imported once here, for every command forked from here
     import dbt.cli.main  # noqa: F401
 
     resource_tracker.ensure_running()  # dbt's thread pools' semaphores: tracked here, not by each child
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    partial = folder / f".{SOCKET}"
-    listener.bind(str(partial))
-    listener.listen(8)
-    os.replace(partial, folder / SOCKET)  # a client finds a listening socket or none (and runs dbt itself)
     if warm_up:
         _warm_up(folder / "warm-up", folder / WARM_UP_RESULT)  # a client meanwhile waits in the listener's queue
     while True:

@@ -139,17 +139,28 @@ def test_two_loads_at_once_one_waits_and_nothing_is_claimed_twice(home, capsys):
             assert mode(path) & 0o077 == 0, path
 
 
-def test_a_busy_wait_is_bounded_and_says_why(home):
+def test_a_busy_wait_is_bounded_and_says_why(home, monkeypatch, capsys):
     """A writer that cannot get the lock in time: a clear refusal, no stack trace, exit status 75."""
-    from parity.lock import writer_lock
+    from parity.cli import main
 
     deliver(home, *sample_files("MNE", "2024Q3"))
-    with writer_lock(home.home / warehouse.LOCK_FILE, "a test holding it", wait=0):
-        result = subprocess.run([PARITY, "load"], env=_env(home.home, PARITY_LOCK_WAIT="1"), capture_output=True,
-                                text=True, timeout=300)
-    assert result.returncode == 75, result.stdout + result.stderr
-    assert "being written by pid " in result.stderr and "(a test holding it)" in result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
+    # another process holds the lock (within a process the lock is re-entrant); the load runs here
+    holding = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from parity.lock import writer_lock\n"
+                               "with writer_lock(Path(sys.argv[1]), 'a test holding it', wait=0):\n"
+                               "    print('held', flush=True); sys.stdin.read()", str(home.home / warehouse.LOCK_FILE)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holding.stdout.readline().strip() == "held"
+        monkeypatch.setenv("PARITY_LOCK_WAIT", "1")
+        status = main(["load"])
+    finally:
+        holding.stdin.close()
+        holding.wait()
+    said = capsys.readouterr()
+    assert status == 75, said.out + said.err
+    assert f"being written by pid {holding.pid} " in said.err and "(a test holding it)" in said.err
+    assert "Traceback" not in said.out + said.err
     assert not home.warehouse.exists()
 
 

@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -39,6 +40,19 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _forked(pid: int) -> set[int]:
+    """The commands the server `pid` forked (children running its own command line: not its resource tracker)."""
+    own = Path(f"/proc/{pid}/cmdline").read_bytes()
+    forked = set()
+    for child in _children(pid):
+        try:
+            if Path(f"/proc/{child}/cmdline").read_bytes() == own:
+                forked.add(child)
+        except FileNotFoundError:
+            continue
+    return forked
+
+
 def test_a_command_through_the_server_is_dbts_own_and_dbt_runs_it_without_one():
     _listening()
     alone = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True, timeout=120)
@@ -51,27 +65,40 @@ def test_a_command_through_the_server_is_dbts_own_and_dbt_runs_it_without_one():
     assert (itself.returncode, itself.stdout) == (0, alone.stdout)
 
 
-def test_a_command_whose_client_is_killed_is_killed_with_it(tmp_path):
-    _listening()
-    server = dbt_server.server_pid()
-    before = _children(server)
-    project = tmp_path / "project"
-    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    # a parse from nothing: seconds of work, into a folder of its own
-    client = subprocess.Popen([str(DBT_COMMAND), "parse", "--no-partial-parse", "--project-dir", str(project),
-                               "--profiles-dir", str(project), "--target-path", str(tmp_path / "target")],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=project)
-    deadline = time.monotonic() + 30
-    while not (_children(server) - before):
-        assert client.poll() is None and time.monotonic() < deadline, "no command forked"
-        time.sleep(0.05)
-    [child] = _children(server) - before
-    client.send_signal(signal.SIGKILL)
-    client.wait()
-    deadline = time.monotonic() + 30
-    while child in _children(server):
-        assert time.monotonic() < deadline, "the killed client's dbt kept running"
-        time.sleep(0.05)
+def test_a_command_that_comes_while_the_server_imports_dbt_waits_for_it_and_dies_with_its_client(tmp_path):
+    """A server just started (as a load starts its own, a second before its build) listens before it
+    imports dbt: a command that comes meanwhile waits for the import and is forked from the server, not
+    run as a second dbt beside it. Its client killed, the command is killed too."""
+    folder = tmp_path / "server"
+    folder.mkdir()
+    server = subprocess.Popen([sys.executable, "-m", "parity.dbt_server", str(folder)], stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not (folder / dbt_server.SOCKET).exists():
+            assert server.poll() is None and time.monotonic() < deadline, "the dbt server never listened"
+            time.sleep(0.01)
+        project = tmp_path / "project"
+        shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+        # a parse from nothing: seconds of work, into a folder of its own
+        client = subprocess.Popen([str(DBT_COMMAND), "parse", "--no-partial-parse", "--project-dir", str(project),
+                                   "--profiles-dir", str(project), "--target-path", str(tmp_path / "target")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=project,
+                                  env={**os.environ, SERVER_VARIABLE: str(folder / dbt_server.SOCKET)})
+        deadline = time.monotonic() + 60
+        while not _forked(server.pid):
+            assert client.poll() is None, "the client did not wait for the server (it ran dbt itself, or failed)"
+            assert time.monotonic() < deadline, "no command forked"
+            time.sleep(0.05)
+        [child] = _forked(server.pid)
+        client.send_signal(signal.SIGKILL)
+        client.wait()
+        deadline = time.monotonic() + 30
+        while child in _children(server.pid):
+            assert time.monotonic() < deadline, "the killed client's dbt kept running"
+            time.sleep(0.05)
+    finally:
+        server.kill()
+        server.wait()
 
 
 def test_a_warm_server_built_the_project_on_a_warehouse_of_its_own_and_holds_no_database_open():
