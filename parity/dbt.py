@@ -91,6 +91,22 @@ def generated_profile(output: Mapping) -> Iterator[Path]:
         yield Path(folder)
 
 
+def reference_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """What the seeds' tables are loaded from: every file under seeds/ (the CSV files and their
+    properties), dbt_project.yml (their configuration) and dbt's version (its seed materialisation).
+    A whole build on a warehouse whose reference tables were loaded from the same fingerprint need not
+    load them again (orchestration/defs/dbt/assets.py)."""
+    import hashlib
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"dbt-core {version('dbt-core')}\n".encode())
+    seeds = sorted(path for path in (project_dir / "seeds").rglob("*") if path.is_file())
+    for path in [project_dir / "dbt_project.yml", *seeds]:
+        digest.update(f"{path.relative_to(project_dir).as_posix()}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def dbt_vars(settings) -> list[str]:
     """`--vars` for the project variables that are settings of a deployment (parity.config.Settings);
     their defaults in dbt_project.yml are the same (tests/test_one_source.py)."""

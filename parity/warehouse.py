@@ -140,6 +140,11 @@ CREATE TABLE IF NOT EXISTS meta.builds (
     submission_table_id BIGINT NOT NULL,
     built_at TIMESTAMPTZ NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta.reference_data (
+    -- the seeds' tables (schema reference) as the last whole dbt build that passed left them: one row
+    fingerprint VARCHAR NOT NULL,       -- parity.dbt.reference_fingerprint of the files they were loaded from
+    loaded_at TIMESTAMPTZ NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta.timeliness (
     country_code VARCHAR NOT NULL,
     period VARCHAR NOT NULL,
@@ -303,6 +308,22 @@ def built_state(con, layer: str) -> int | None:
 
 def record_build(con, layer: str, state: int) -> None:
     con.execute("""INSERT OR REPLACE INTO meta.builds VALUES (?, ?, now())""", [layer, state])
+
+
+def reference_loaded(con) -> str | None:
+    """The fingerprint of the seed files the reference tables were loaded from (None: not known, also
+    in a warehouse older than the record)."""
+    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
+                       "AND table_name = 'reference_data'").fetchone()[0]:
+        return None
+    row = con.execute("SELECT fingerprint FROM meta.reference_data").fetchone()
+    return row[0] if row else None
+
+
+def record_reference(con, fingerprint: str) -> None:
+    ensure_schema(con)  # a warehouse made before the record has its table from here on
+    con.execute("DELETE FROM meta.reference_data")
+    con.execute("INSERT INTO meta.reference_data VALUES (?, now())", [fingerprint])
 
 
 def stale_layers(con, public_exists: bool) -> list[str]:

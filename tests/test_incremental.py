@@ -217,3 +217,29 @@ def test_partition_scoped_rules_read_the_partitions_they_have_not_passed_on(proj
                     "training_key = md5(country_code || period || source_row) WHERE course_code LIKE 'broken_%'")
     _run("test", "--select", "fct_trainings", warehouse=warehouse, project=project)
     assert set(checked().values()) == {fingerprint}
+
+
+def test_the_reference_fingerprint_follows_every_seed_file_and_the_project_file(tmp_path):
+    """A whole build leaves the seeds out while the warehouse's reference tables were loaded from
+    files of the same fingerprint (orchestration/defs/dbt/assets.py): any change to a seed, its
+    properties or the project file must change it, and a copy of the same files must not."""
+    from parity.dbt import reference_fingerprint
+
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR / "seeds", copy / "seeds")
+    shutil.copy(DBT_PROJECT_DIR / "dbt_project.yml", copy / "dbt_project.yml")
+    same = reference_fingerprint(copy)
+    assert same == reference_fingerprint(DBT_PROJECT_DIR)
+    seen = {same}
+    for path, change in ((copy / "seeds" / "ranks.csv", lambda t: t.replace(",OF-1,", ",OF-2,", 1)),
+                         (copy / "seeds" / "_seeds.yml", lambda t: t + "\n"),
+                         (copy / "dbt_project.yml", lambda t: t.replace("+schema: reference", "+schema: reference2"))):
+        text = path.read_text(encoding="utf-8")
+        assert change(text) != text, path.name
+        path.write_text(change(text), encoding="utf-8")
+        seen.add(reference_fingerprint(copy))
+        path.write_text(text, encoding="utf-8")
+        assert reference_fingerprint(copy) == same
+    (copy / "seeds" / "new.csv").write_text("code\nX\n", encoding="utf-8")
+    seen.add(reference_fingerprint(copy))
+    assert len(seen) == 5

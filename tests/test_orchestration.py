@@ -14,6 +14,7 @@ from orchestration.defs.ingest.sensors import inbox_sensor, scan_inbox
 from orchestration.partitions import country_and_period, partition_key
 from orchestration.resources import ParityResource
 from parity import warehouse
+from parity.dbt import reference_fingerprint
 
 from conftest import SAMPLES, deliver, sample_files
 
@@ -134,14 +135,19 @@ def test_rejected_table_fails_its_blocking_check_and_keeps_accepted_data(home):
         pd.testing.assert_frame_equal(con.execute("SELECT * FROM raw.personnel ORDER BY ALL").df(), before)
 
 
-def _attached_data_tests() -> int:
-    """dbt data tests on a model or seed: each is one Dagster asset check."""
-    import json
-
+def _manifest_counts() -> tuple[int, int, int]:
+    """From dbt's manifest: the seeds; the data tests on a model or seed (each is one Dagster asset
+    check); and those of them that read seeds only."""
     from orchestration.defs.dbt.project import dbt_project
 
-    manifest = json.loads(dbt_project.manifest_path.read_text())
-    return sum(1 for n in manifest["nodes"].values() if n["resource_type"] == "test" and n.get("attached_node"))
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
+    tests = [n for n in nodes if n["resource_type"] == "test" and n.get("attached_node")]
+    return (sum(1 for n in nodes if n["resource_type"] == "seed"), len(tests),
+            sum(1 for n in tests if all(d.startswith("seed.") for d in n["depends_on"]["nodes"])))
+
+
+def _dbt_events(result, kind: str) -> int:
+    return sum(1 for e in result.all_events if e.event_type_value == kind and e.step_key == "warehouse_models")
 
 
 def test_a_load_requests_one_transform_run_that_builds_the_marts_with_their_checks_then_public_duckdb(home):
@@ -168,7 +174,8 @@ def test_a_load_requests_one_transform_run_that_builds_the_marts_with_their_chec
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
               and e.event_specific_data.asset_key.to_user_string() != "meta/timeliness"]  # test_demo's
     audits = [e for e in checks if e.event_specific_data.asset_key.to_user_string() == "publication/suppression"]
-    assert len(checks) - len(audits) == _attached_data_tests() >= 42 and len(audits) == 1  # and the disclosure audit
+    seeds, data_tests, seed_tests = _manifest_counts()
+    assert len(checks) - len(audits) == data_tests >= 42 and len(audits) == 1  # and the disclosure audit
     assert all(e.event_specific_data.passed for e in checks)
     materialized = {e.asset_key.to_user_string() for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
     assert {"marts/indicator_values", "publication/suppression", "marts/indicator_values_public",
@@ -190,8 +197,15 @@ def test_a_load_requests_one_transform_run_that_builds_the_marts_with_their_chec
     assert set(indicators[indicators.indicator_code == "ATTRITION_RATE"].period) == {"2024Q4"}
     assert home.public_warehouse.exists()
 
-    # the incremental path: nothing new, no partition rebuilt (built_at kept), the same marts
-    assert defs.resolve_job_def("transform").execute_in_process(instance=instance).success
+    # the incremental path: nothing new, no partition rebuilt (built_at kept), the same marts; the seed
+    # files as the first build loaded them (its record), so neither loaded nor tested again, every other
+    # test run (the staging tests that read a seed beside their model among them)
+    with warehouse.connect(home.warehouse, read_only=True) as con:
+        assert warehouse.reference_loaded(con) == reference_fingerprint()
+    again = defs.resolve_job_def("transform").execute_in_process(instance=instance)
+    assert again.success and seeds == 8 and 0 < seed_tests < data_tests
+    assert _dbt_events(result, "ASSET_MATERIALIZATION") - _dbt_events(again, "ASSET_MATERIALIZATION") == seeds
+    assert _dbt_events(again, "ASSET_CHECK_EVALUATION") == data_tests - seed_tests
     with warehouse.connect(home.warehouse, read_only=True) as con:
         pd.testing.assert_frame_equal(con.execute("SELECT * FROM marts.indicator_values ORDER BY ALL").df(), indicators)
         pd.testing.assert_frame_equal(con.execute("SELECT * FROM intermediate.partition_builds ORDER BY ALL").df(),
