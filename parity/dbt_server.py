@@ -4,8 +4,9 @@ Each dbt command is a new Python process that spends most of a small build start
 (its dataclasses' serialisers are compiled at import) and its adapter. On the tests' warehouses a build
 with nothing to do took 8.9 s of CPU as its own process and 5.1 s as a child forked from a process
 that had imported dbt (docs/decisions.md, "Speed"). The server is that process: `start()` launches it
-beside the caller (as the reader's fork server), it imports dbt's command line and the DuckDB adapter
-once and listens on a Unix socket in a private folder; `parity-dbt` (parity/dbt_client.py), the
+beside the caller (as the reader's fork server), it listens on a Unix socket in a private folder and
+imports dbt's command line and the DuckDB adapter once (a command that comes meanwhile waits for the
+import); `parity-dbt` (parity/dbt_client.py), the
 command dagster-dbt and parity.dbt start, hands it its arguments, folder, environment and standard
 streams, and the server forks a child that runs the command with them.
 
@@ -48,9 +49,9 @@ def die_with_parent() -> None:
 
 def start(warm_up: bool = False) -> None:
     """Launch this process's dbt server (once) and point every dbt command started from now on at it.
-    Returns at once: until the server listens (a few milliseconds), `parity-dbt` runs dbt itself; after,
-    it waits for the server's import of dbt to end. `warm_up`: for a process
-    that will run several dbt commands (_warm_up)."""
+    Returns at once: until the server listens (a few milliseconds), `parity-dbt` runs dbt itself; from
+    then on it waits for the server's import of dbt to end. `warm_up`: for a process that will run
+    several dbt commands (_warm_up)."""
     global _server
     if _server is not None:
         return
