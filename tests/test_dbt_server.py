@@ -77,6 +77,8 @@ def test_a_command_that_comes_while_the_server_imports_dbt_waits_for_it_and_dies
         while not (folder / dbt_server.SOCKET).exists():
             assert server.poll() is None and time.monotonic() < deadline, "the dbt server never listened"
             time.sleep(0.01)
+        # listening before importing: DuckDB's library (the adapter's, imported with dbt) not loaded yet
+        assert "duckdb" not in Path(f"/proc/{server.pid}/maps").read_text(), "it imported dbt before it listened"
         project = tmp_path / "project"
         shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
         # a parse from nothing: seconds of work, into a folder of its own
