@@ -10,6 +10,7 @@ import itertools
 import logging
 import os
 import stat
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -218,14 +219,19 @@ def archive_copy(settings: Settings, country: str, path: Path) -> tuple[Path, st
 
 
 def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.datetime | None = None,
-                 config: Config | None = None) -> list[TableOutcome]:
+                 config: Config | None = None, read_ahead: tuple[str, list[Path]] | None = None
+                 ) -> list[TableOutcome]:
     """Receive `files` from `country`'s inbox: archive, read, check, pseudonymise and load each table,
     then record each submission version with its quality report and its focal point's alert.
 
     One transaction: the files are registered together with what was stored from them, so a process
     killed at any point leaves the warehouse as it was, and the next load takes the files again. A
     file whose exact content was the last received under its name is skipped: loading twice changes
-    nothing, whoever calls."""
+    nothing, whoever calls.
+
+    `read_ahead`: (country, files) of the submission this process takes next (`parity load` says
+    which): once these files are read, those are archived and read in the background while these are
+    checked and written; the next call takes what was read (_ReadAhead)."""
     key = load_key(settings)
     now = now or settings.clock.now()
     config = config or settings.config()
@@ -237,6 +243,8 @@ def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.da
         try:
             record_key(con, key, now)
             rejected, tables = _receive_files(con, settings, country, files, now)
+            if read_ahead is not None:
+                _ReadAhead.start(con, settings, *read_ahead, now)
             outcomes += rejected
             frames = {id(t): pseudonymise_table(country, t.frame, key) for _, t in tables if t.frame is not None}
             # quarter by quarter: a later quarter is compared with the earlier one loaded before it
@@ -260,6 +268,89 @@ def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.da
     return outcomes
 
 
+class _ReadAhead:
+    """Files of the next submission read in the background, in this process, while the current one is
+    checked and written: the reading child works on the other core, which the checks leave idle. What
+    is read is still the archived copy, archived under the warehouse lock by the run before; the run
+    that receives the files archives them again (the same content, the same path) and takes the
+    outcome of a file only for exactly that copy and content, read with the same name, country, time
+    zone and limits, of a quarter that had ended when it was read (the only check that reads the
+    time). Whatever was not read ahead, or differs, is read then as before: the verdicts are those of
+    reading the file then."""
+
+    _pending: dict[tuple[str, str], tuple["_ReadAhead", int]] = {}  # (copy, sha256) -> its read, its index
+    _lock = threading.Lock()
+
+    def __init__(self, requests: list[ReadRequest], limits):
+        self.requests, self.limits = requests, limits
+        self.outcomes: list | None = None
+        self.thread = threading.Thread(target=self._read, name="parity-read-ahead", daemon=True)
+
+    def _read(self) -> None:
+        try:
+            self.outcomes = read_each_isolated(self.requests, self.limits)
+        except Exception as e:  # noqa: BLE001 - the run that receives the files reads them itself
+            # the type only, as the reader's own failures: an exception's text may quote a file
+            log.warning("reading ahead failed (%s): the files are read when their run receives them", type(e).__name__)
+
+    @classmethod
+    def start(cls, con, settings: Settings, country: str, files: list[Path], now: dt.datetime) -> None:
+        """Archive `files` (the caller holds the warehouse lock) and read those not received before.
+        A file that cannot be archived now is left to its own run, which says why."""
+        coming = []
+        for path in files:
+            try:
+                copied = archive_copy(settings, country, path)
+            except OSError:
+                copied = None
+            if copied is not None and not warehouse.known_file(con, country, path.name, copied[1]):
+                coming.append((ReadRequest(copied[0], path.name, country, now, settings.timezone), copied[1]))
+        if not coming:
+            return
+        reading = cls([request for request, _ in coming], settings.limits)
+        with cls._lock:
+            cls._pending = {(str(request.path), sha256): (reading, i) for i, (request, sha256) in enumerate(coming)}
+        reading.thread.start()
+
+    @classmethod
+    def claim(cls) -> dict:
+        """What was read ahead for the run that receives files now (the next run gets nothing of it)."""
+        with cls._lock:
+            pending, cls._pending = cls._pending, {}
+        return pending
+
+    @staticmethod
+    def discard(con, settings: Settings, pending: dict, keep: set[str]) -> None:
+        """Delete the copies archived ahead that this run does not receive (the file changed or went
+        since) and no registered file names: clear data is kept only for what the registry holds, whose
+        retention rule purges it. The caller holds the warehouse lock."""
+        for copy, _ in pending:
+            path = Path(copy)
+            relative = str(path.relative_to(settings.home))
+            if copy not in keep and not con.execute("SELECT count(*) FROM meta.received_files WHERE archive_path = ?",
+                                                    [relative]).fetchone()[0]:
+                path.unlink(missing_ok=True)
+
+    @staticmethod
+    def outcomes(pending: dict, requests: list[ReadRequest], sha256s: list[str], limits) -> list:
+        """For each request, what reading ahead gave for it, or None (to be read now)."""
+        found = []
+        for request, sha256 in zip(requests, sha256s, strict=True):
+            reading, i = pending.get((str(request.path), sha256), (None, None))
+            outcome = None
+            if reading is not None:
+                reading.thread.join()
+                earlier = reading.requests[i]
+                if (reading.outcomes is not None and reading.limits == limits
+                        and (earlier.name, earlier.inbox_country, earlier.timezone)
+                        == (request.name, request.inbox_country, request.timezone)
+                        and Period.parse(parse_delivery_name(request.name).period).has_ended(earlier.now,
+                                                                                              earlier.timezone)):
+                    outcome = reading.outcomes[i]
+            found.append(outcome)
+        return found
+
+
 def _archive(settings: Settings, country: str, path: Path) -> tuple[Path, str] | None:
     """archive_copy, or None (with why, logged) for a file not taken now."""
     try:
@@ -279,16 +370,22 @@ def _receive_files(con, settings: Settings, country: str, files: list[Path], now
     """Archive and register the files not received before in exactly this content: the outcomes of
     files rejected whole, and the tables of the others as read (by read_each_isolated: the
     archived copies, in as few child processes as their limits allow)."""
+    ahead = _ReadAhead.claim()
     arrived = []
     for path in files:
         copied = _archive(settings, country, path)
         if copied is not None and not warehouse.known_file(con, country, path.name, copied[1]):
             arrived.append((path, *copied))
+    _ReadAhead.discard(con, settings, ahead, keep={str(stored) for _, stored, _ in arrived})
     if not arrived:
         return [], []
     fault_point("read")
-    read = read_each_isolated([ReadRequest(stored, path.name, country, now, settings.timezone)
-                               for path, stored, _ in arrived], settings.limits)
+    requests = [ReadRequest(stored, path.name, country, now, settings.timezone) for path, stored, _ in arrived]
+    read = _ReadAhead.outcomes(ahead, requests, [sha256 for _, _, sha256 in arrived], settings.limits)
+    if missing := [i for i, result in enumerate(read) if result is None]:
+        for i, result in zip(missing, read_each_isolated([requests[i] for i in missing], settings.limits),
+                             strict=True):
+            read[i] = result
     rejected, tables = [], []
     for (path, stored, sha256), result in zip(arrived, read, strict=True):
         file_error = result if isinstance(result, ReadError) else None

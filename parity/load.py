@@ -91,6 +91,7 @@ def _load(settings: Settings, say, build: bool) -> LoadReport:
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.defs.ingest.assets import READ_AHEAD_TAG
     from orchestration.instance import prepare_dagster_home
     from orchestration.partitions import partition_key
     from orchestration.pools import PROCESS_TAG, free_dead_slots, process_identity
@@ -115,9 +116,12 @@ def _load(settings: Settings, say, build: bool) -> LoadReport:
     tags = {"parity/trigger": "cli", PROCESS_TAG: process_identity()}
     for i, (country, period) in enumerate(partitions, start=1):
         say(f"[{i}/{len(partitions)}] {country} {period}: archive, read, check, load")
+        # each run reads the next partition's files ahead, while its own are checked and written
+        coming = {READ_AHEAD_TAG: str(partition_key(*partitions[i]))} if i < len(partitions) else {}
         result = ingest.execute_in_process(partition_key=partition_key(country, period), instance=instance,
                                            run_config=run_config, raise_on_error=False,
-                                           tags={**tags, "parity/country": country, "parity/period": period})
+                                           tags={**tags, "parity/country": country, "parity/period": period,
+                                                 **coming})
         failures += [f"ingest {country} {period}: {error}" for error in run_errors(result)]
         if build and result.get_asset_materialization_events():
             # a table was accepted, so this load builds: dbt starts on the other core while the other

@@ -180,3 +180,79 @@ def test_the_leak_scanner_finds_every_number_wherever_it_lies():
         assert scanner.found(data) == sorted(n for n in numbers if n.encode() in data)
         assert set(planted) <= set(scanner.found(data))
     assert scanner.found(noise) == [n for n in numbers if n.encode() in noise] == []
+
+
+def _stored(settings) -> dict:
+    """The raw rows and the registry, without ids and clocks."""
+    with warehouse.connect(settings.warehouse, read_only=True) as con:
+        out = {table: con.execute(f"SELECT * EXCLUDE (submission_table_id) FROM raw.{table} ORDER BY ALL").fetchall()
+               for (table,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_schema = 'raw'").fetchall()}
+        out["files"] = con.execute("SELECT country_code, period, file_name, sha256, status, archive_path "
+                                   "FROM meta.received_files ORDER BY ALL").fetchall()
+        out["tables"] = con.execute("""SELECT country_code, period, table_name, sheet, content_hash, row_count, status,
+                                              version, errors, warnings, message FROM meta.submission_tables
+                                       ORDER BY ALL""").fetchall()
+    return out
+
+
+def test_a_load_reads_the_next_partition_ahead_and_stores_what_reading_it_then_stores(home, tmp_path, monkeypatch):
+    """`parity load` has each ingest run read the next partition's (archived) files in the background while
+    its own are checked and written: each file is read once, and the warehouse holds what loading the
+    partitions one load at a time gives."""
+    import threading
+
+    import parity.ingest
+    from parity.load import load
+
+    reads = []
+    real = parity.ingest.read_each_isolated
+
+    def spy(requests, limits):
+        reads.append((threading.current_thread().name, sorted(r.name for r in requests)))
+        return real(requests, limits)
+    monkeypatch.setattr(parity.ingest, "read_each_isolated", spy)
+    partitions = [("MNE", "2024Q3"), ("BIH", "2024Q4"), ("MNE", "2024Q4")]  # the order a load takes them
+    deliver(home, *[f for c, p in partitions for f in sample_files(c, p)])
+    report = load(home, say=lambda _: None, build=False)
+    assert not report.rejected and not report.failures and report.transform_ok is None
+    names = [sorted(f.name for f in sample_files(c, p)) for c, p in partitions]
+    assert reads == [("MainThread", names[0]), ("parity-read-ahead", names[1]), ("parity-read-ahead", names[2])]
+
+    one_by_one = point_at(monkeypatch, tmp_path / "one-by-one")
+    for country, period in partitions:  # a load of one partition reads nothing ahead
+        deliver(one_by_one, *sample_files(country, period))
+        assert not load(one_by_one, say=lambda _: None, build=False).rejected
+    assert [thread for thread, _ in reads[3:]] == ["MainThread"] * 3
+    assert _stored(one_by_one) == _stored(home)
+
+
+def test_a_file_changed_after_it_was_read_ahead_is_read_again_and_its_old_copy_is_not_kept(home, monkeypatch):
+    """What reading ahead archived and read counts only for exactly that content: a file changed before
+    its run is archived and read again, and the copy of its old content, which nothing registers, leaves
+    the archive (clear data is kept only for what the registry holds)."""
+    import threading
+
+    import parity.ingest
+
+    reads = []
+    real = parity.ingest.read_each_isolated
+
+    def spy(requests, limits):
+        reads.append((threading.current_thread().name, sorted(r.name for r in requests)))
+        return real(requests, limits)
+    monkeypatch.setattr(parity.ingest, "read_each_isolated", spy)
+    first, second = deliver(home, *sample_files("MNE", "2024Q3")), deliver(home, *sample_files("MNE", "2024Q4"))
+    ingest_files(home, "MNE", first, read_ahead=("MNE", second))
+    archived = set(home.archive.rglob("*.csv"))
+    [changed] = [p for p in second if p.name == "MNE_2024Q4_personnel.csv"]
+    lines = changed.read_text(encoding="utf-8").splitlines(keepends=True)
+    changed.write_text("".join(lines[:-1]), encoding="utf-8")  # the ministry corrects it: a person fewer
+    outcomes = ingest_files(home, "MNE", second)
+    assert {o.table: o.status for o in outcomes if o.table == "personnel"} == {"personnel": "accepted"}
+    assert [o.rows for o in outcomes if o.table == "personnel"] == [len(lines) - 2]  # header and the one removed
+    assert reads[1:] == [("parity-read-ahead", sorted(p.name for p in second)), ("MainThread", [changed.name])]
+    with warehouse.connect(home.warehouse, read_only=True) as con:
+        registered = {home.home / p for (p,) in con.execute("SELECT archive_path FROM meta.received_files").fetchall()}
+    assert set(home.archive.rglob("*.csv")) == registered and len(registered) == 12
+    assert len(archived - registered) == 1  # the old content's copy, gone

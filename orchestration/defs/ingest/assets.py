@@ -12,10 +12,13 @@ import dagster as dg
 from orchestration.partitions import country_and_period, submission_partitions
 from orchestration.pools import DUCKDB_POOL, tag_this_process
 from orchestration.resources import ParityResource
-from parity.ingest import TableOutcome, inbox_files, ingest_files
+from parity.ingest import TableOutcome, inbox_deliveries, inbox_files, ingest_files
 from sources.tables import TABLES
 
 QUALITY_CHECK = "quality"
+# The partition `parity load` runs next in the same process, as a run tag: this run reads its files ahead
+# (parity.ingest.ingest_files). Runs the daemon launches, each a process of its own, have none.
+READ_AHEAD_TAG = "parity/read-ahead"
 
 RAW_SPECS = [
     dg.AssetSpec(
@@ -86,7 +89,13 @@ def raw_tables(context: dg.AssetExecutionContext, parity: ParityResource):
     tag_this_process(context)
     country, period = country_and_period(context.partition_key)
     settings = parity.settings()
-    outcomes = ingest_files(settings, country, inbox_files(settings, country, period))
+    coming = context.run.tags.get(READ_AHEAD_TAG)
+    read_ahead = None
+    if coming:
+        next_country, next_period = country_and_period(coming)
+        read_ahead = (next_country, [name.path for name in inbox_deliveries(settings, next_country)[0]
+                                     if name.period == next_period])  # its own run says what it does not take
+    outcomes = ingest_files(settings, country, inbox_files(settings, country, period), read_ahead=read_ahead)
     received = sorted({o.file for o in outcomes})
     context.log.info(f"{country} {period}: {len(received)} new file(s): {', '.join(received) or '-'}")
     by_table = collections.defaultdict(list)
