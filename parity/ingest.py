@@ -192,8 +192,7 @@ def received_contents(settings: Settings, wait: float | None = None) -> dict[tup
     if not settings.warehouse.exists():
         return {}
     with warehouse.connect(settings.warehouse, read_only=True, wait=settings.busy_wait if wait is None else wait) as con:
-        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
-                           "AND table_name = 'received_files'").fetchone()[0]:
+        if not warehouse.has_meta_table(con, "received_files"):
             return {}
         return warehouse.last_received(con)
 
@@ -297,19 +296,18 @@ class _ReadAhead:
     def start(cls, con, settings: Settings, country: str, files: list[Path], now: dt.datetime) -> None:
         """Archive `files` (the caller holds the warehouse lock) and read those not received before.
         A file that cannot be archived now is left to its own run, which says why."""
-        coming = []
-        for path in files:
+        def archived(path: Path) -> tuple[Path, str] | None:
             try:
-                copied = archive_copy(settings, country, path)
+                return archive_copy(settings, country, path)
             except OSError:
-                copied = None
-            if copied is not None and not warehouse.known_file(con, country, path.name, copied[1]):
-                coming.append((ReadRequest(copied[0], path.name, country, now, settings.timezone), copied[1]))
+                return None
+        coming = _unreceived(con, country, files, archived)
         if not coming:
             return
-        reading = cls([request for request, _ in coming], settings.limits)
+        reading = cls([ReadRequest(stored, path.name, country, now, settings.timezone) for path, stored, _ in coming],
+                      settings.limits)
         with cls._lock:
-            cls._pending = {(str(request.path), sha256): (reading, i) for i, (request, sha256) in enumerate(coming)}
+            cls._pending = {(str(stored), sha256): (reading, i) for i, (_, stored, sha256) in enumerate(coming)}
         reading.thread.start()
 
     @classmethod
@@ -351,6 +349,17 @@ class _ReadAhead:
         return found
 
 
+def _unreceived(con, country: str, files: list[Path], archive) -> list[tuple[Path, Path, str]]:
+    """(file, archived copy, sha256) of the `files` that `archive` copied (it returns None for a file
+    not taken now) and whose content was not the last received under their name."""
+    unreceived = []
+    for path in files:
+        copied = archive(path)
+        if copied is not None and not warehouse.known_file(con, country, path.name, copied[1]):
+            unreceived.append((path, *copied))
+    return unreceived
+
+
 def _archive(settings: Settings, country: str, path: Path) -> tuple[Path, str] | None:
     """archive_copy, or None (with why, logged) for a file not taken now."""
     try:
@@ -371,11 +380,7 @@ def _receive_files(con, settings: Settings, country: str, files: list[Path], now
     files rejected whole, and the tables of the others as read (by read_each_isolated: the
     archived copies, in as few child processes as their limits allow)."""
     ahead = _ReadAhead.claim()
-    arrived = []
-    for path in files:
-        copied = _archive(settings, country, path)
-        if copied is not None and not warehouse.known_file(con, country, path.name, copied[1]):
-            arrived.append((path, *copied))
+    arrived = _unreceived(con, country, files, lambda path: _archive(settings, country, path))
     _ReadAhead.discard(con, settings, ahead, keep={str(stored) for _, stored, _ in arrived})
     if not arrived:
         return [], []

@@ -310,11 +310,16 @@ def record_build(con, layer: str, state: int) -> None:
     con.execute("""INSERT OR REPLACE INTO meta.builds VALUES (?, ?, now())""", [layer, state])
 
 
+def has_meta_table(con, name: str) -> bool:
+    """Whether meta.`name` exists (a warehouse not yet loaded, or made before the table was added)."""
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
+                       "AND table_name = ?", [name]).fetchone()[0] > 0
+
+
 def reference_loaded(con) -> str | None:
     """The fingerprint of the seed files the reference tables were loaded from (None: not known, also
     in a warehouse older than the record)."""
-    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
-                       "AND table_name = 'reference_data'").fetchone()[0]:
+    if not has_meta_table(con, "reference_data"):
         return None
     row = con.execute("SELECT fingerprint FROM meta.reference_data").fetchone()
     return row[0] if row else None

@@ -196,22 +196,30 @@ def _stored(settings) -> dict:
     return out
 
 
-def test_a_load_reads_the_next_partition_ahead_and_stores_what_reading_it_then_stores(home, tmp_path, monkeypatch):
-    """`parity load` has each ingest run read the next partition's (archived) files in the background while
-    its own are checked and written: each file is read once, and the warehouse holds what loading the
-    partitions one load at a time gives."""
+@pytest.fixture
+def reads(monkeypatch) -> list[tuple[str, list[str]]]:
+    """Each call of the reader (read_each_isolated) from here on: the thread that made it and the files."""
     import threading
 
     import parity.ingest
-    from parity.load import load
 
-    reads = []
+    calls = []
     real = parity.ingest.read_each_isolated
 
     def spy(requests, limits):
-        reads.append((threading.current_thread().name, sorted(r.name for r in requests)))
+        calls.append((threading.current_thread().name, sorted(r.name for r in requests)))
         return real(requests, limits)
     monkeypatch.setattr(parity.ingest, "read_each_isolated", spy)
+    return calls
+
+
+def test_a_load_reads_the_next_partition_ahead_and_stores_what_reading_it_then_stores(home, tmp_path, monkeypatch,
+                                                                                     reads):
+    """`parity load` has each ingest run read the next partition's (archived) files in the background while
+    its own are checked and written: each file is read once, and the warehouse holds what loading the
+    partitions one load at a time gives."""
+    from parity.load import load
+
     partitions = [("MNE", "2024Q3"), ("BIH", "2024Q4"), ("MNE", "2024Q4")]  # the order a load takes them
     deliver(home, *[f for c, p in partitions for f in sample_files(c, p)])
     report = load(home, say=lambda _: None, build=False)
@@ -227,21 +235,10 @@ def test_a_load_reads_the_next_partition_ahead_and_stores_what_reading_it_then_s
     assert _stored(one_by_one) == _stored(home)
 
 
-def test_a_file_changed_after_it_was_read_ahead_is_read_again_and_its_old_copy_is_not_kept(home, monkeypatch):
+def test_a_file_changed_after_it_was_read_ahead_is_read_again_and_its_old_copy_is_not_kept(home, reads):
     """What reading ahead archived and read counts only for exactly that content: a file changed before
     its run is archived and read again, and the copy of its old content, which nothing registers, leaves
     the archive (clear data is kept only for what the registry holds)."""
-    import threading
-
-    import parity.ingest
-
-    reads = []
-    real = parity.ingest.read_each_isolated
-
-    def spy(requests, limits):
-        reads.append((threading.current_thread().name, sorted(r.name for r in requests)))
-        return real(requests, limits)
-    monkeypatch.setattr(parity.ingest, "read_each_isolated", spy)
     first, second = deliver(home, *sample_files("MNE", "2024Q3")), deliver(home, *sample_files("MNE", "2024Q4"))
     ingest_files(home, "MNE", first, read_ahead=("MNE", second))
     archived = set(home.archive.rglob("*.csv"))

@@ -23,8 +23,7 @@ def pending_alerts(settings) -> int | None:
         return None
     try:
         with warehouse.connect(settings.warehouse, read_only=True, wait=0) as con:
-            if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'meta' "
-                               "AND table_name = 'alerts'").fetchone()[0]:
+            if not warehouse.has_meta_table(con, "alerts"):
                 return None
             return pending_count(con)
     except WarehouseBusy:
