@@ -80,12 +80,12 @@ def protect(cells: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str
     owner = {v: i for i, (_, parts) in enumerate(rows) for v in parts.values() if v not in already}
     fresh = {v for i, (_, parts) in enumerate(rows) if not settled[i] for v in parts.values()}
     by_variable = system.by_variable
+    known = dict(already)
+    for i, (_, parts) in enumerate(rows):
+        if statuses[i] == "A":
+            known.update({v: system.values[v] for v in parts.values()})
     pending, first = None, True
     while True:
-        known = dict(already)
-        for i, (_, parts) in enumerate(rows):
-            if statuses[i] == "A":
-                known.update({v: system.values[v] for v in parts.values()})
         if first and incremental:
             pending = tied_to(system, fresh, known)
         first = False
@@ -106,6 +106,10 @@ def protect(cells: pd.DataFrame, history: pd.DataFrame | None, regions: dict[str
                 fresh.update(rows[row][1].values())
         if not chosen:
             raise SuppressionError(stuck)
+        for row in chosen:  # unknown from now on: a row's own variables (keys are unique), unless published before
+            for v in rows[row][1].values():
+                if v not in already:
+                    del known[v]
         pending = {e.terms for e in failing}
 
 
