@@ -1,5 +1,7 @@
 import datetime as dt
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,19 @@ def point_at(env: pytest.MonkeyPatch, home: Path) -> Settings:
     for name, value in home_environment(home).items():
         env.setenv(name, value) if value is not None else env.delenv(name, raising=False)
     return Settings.from_env()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def temporary_folder(tmp_path_factory) -> Iterator[Path]:
+    """The session's processes (the worker, its dbt and validation servers, every `parity` a test starts)
+    make their temporary files in pytest's folder of this session, not in the system's: what a process
+    that a test kills leaves there (a dbt server's socket folder, a dbt profile, Dagster's empty run
+    database) goes with pytest's old folders (it keeps the last three sessions')."""
+    folder = tmp_path_factory.mktemp("tmp", numbered=False)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TMPDIR", str(folder))
+        env.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
+        yield folder
 
 
 @pytest.fixture(scope="session")
