@@ -55,13 +55,14 @@ def _forked(pid: int) -> set[int]:
 
 def test_a_command_through_the_server_is_dbts_own_and_dbt_runs_it_without_one():
     _listening()
-    alone = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True, timeout=120)
-    served = subprocess.run([str(DBT_COMMAND), "--version"], capture_output=True, text=True, timeout=120)
+    # --help: `dbt --version` would ask PyPI for dbt's latest release (tests talk to 127.0.0.1 only)
+    alone = subprocess.run([str(DBT_EXECUTABLE), "--help"], capture_output=True, text=True, timeout=120)
+    served = subprocess.run([str(DBT_COMMAND), "--help"], capture_output=True, text=True, timeout=120)
     assert (served.returncode, served.stdout, served.stderr) == (alone.returncode, alone.stdout, alone.stderr)
     unknown = subprocess.run([str(DBT_COMMAND), "no-such-command"], capture_output=True, text=True, timeout=120)
     assert unknown.returncode == 2 and "No such command 'no-such-command'" in unknown.stderr  # click's usage error
     without = {k: v for k, v in os.environ.items() if k != SERVER_VARIABLE}
-    itself = subprocess.run([str(DBT_COMMAND), "--version"], capture_output=True, text=True, env=without, timeout=120)
+    itself = subprocess.run([str(DBT_COMMAND), "--help"], capture_output=True, text=True, env=without, timeout=120)
     assert (itself.returncode, itself.stdout) == (0, alone.stdout)
 
 
@@ -103,16 +104,17 @@ def test_a_command_that_comes_while_the_server_imports_dbt_waits_for_it_and_dies
         server.wait()
 
 
+
 def test_a_warm_server_built_the_project_on_a_warehouse_of_its_own_and_holds_no_database_open():
     """Started warm (as the tests' workers start it), the server builds the project once on a warehouse
     of its own before its first command (commands forked afterwards inherit what dbt made); then it holds
     no DuckDB file open (a child would inherit the instance without its threads) and its scratch is gone."""
     _listening()
-    assert subprocess.run([str(DBT_COMMAND), "--version"], capture_output=True, timeout=300).returncode == 0
+    assert subprocess.run([str(DBT_COMMAND), "--help"], capture_output=True, timeout=300).returncode == 0
     result = Path(os.environ[SERVER_VARIABLE]).parent / WARM_UP_RESULT  # written before the first command
     assert result.read_text(encoding="utf-8") == "warm\n"
     assert not (result.parent / "warm-up").exists()
     held = [os.readlink(fd) for fd in Path(f"/proc/{dbt_server.server_pid()}/fd").iterdir() if fd.is_symlink()]
     assert not [path for path in held if ".duckdb" in path], held
-    served = subprocess.run([str(DBT_COMMAND), "--version"], capture_output=True, text=True, timeout=300)
-    assert served.returncode == 0 and "Core:" in served.stdout  # and a warm server serves as before
+    served = subprocess.run([str(DBT_COMMAND), "--help"], capture_output=True, text=True, timeout=300)
+    assert served.returncode == 0 and "Usage: dbt" in served.stdout  # and a warm server serves as before
