@@ -157,7 +157,11 @@ def _warm_up(scratch: Path, result: Path) -> None:
     outcome = "cold: the warm-up did not finish"
     try:
         scratch.mkdir()
+        # --no-static-parser: should this build parse the project again (a parse prepared for other
+        # variables), the static parser would start dbt-extractor's thread pool here, which no forked
+        # child has: a child that then parsed a model would wait for it forever (tests/test_dbt_server.py)
         with dbt_invocation("build", "--empty", "--exclude", "resource_type:unit_test", "--no-write-json",
+                            "--no-static-parser",
                             warehouse=empty_warehouse(scratch), target_path=scratch / "target",
                             settings=Settings.from_env()) as (arguments, environment), process_environment(environment):
             built = dbtRunner().invoke(arguments)

@@ -105,6 +105,35 @@ def test_a_command_that_comes_while_the_server_imports_dbt_waits_for_it_and_dies
 
 
 
+
+def test_a_server_whose_warm_up_parsed_the_project_again_forks_commands_that_parse_it(tmp_path):
+    """A warm-up that parses the project again (here: other variables than the prepared parse was made
+    with) leaves nothing in the server that a forked command cannot use. dbt's static parser (the
+    dbt-extractor library) works on a thread pool of its own: started in the server, it is missing in
+    every child, and a child that then parsed a model waited for it forever."""
+    folder = tmp_path / "server"
+    folder.mkdir()
+    server = subprocess.Popen([sys.executable, "-m", "parity.dbt_server", str(folder), "--warm-up"],
+                              stdin=subprocess.DEVNULL, env={**os.environ, "PARITY_DISCLOSURE_THRESHOLD": "3"})
+    try:
+        deadline = time.monotonic() + 300
+        while not (folder / WARM_UP_RESULT).exists():
+            assert server.poll() is None and time.monotonic() < deadline, "the warm-up never finished"
+            time.sleep(0.1)
+        assert (folder / WARM_UP_RESULT).read_text(encoding="utf-8") == "warm\n"
+        project = tmp_path / "project"
+        shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+        parse = subprocess.run([str(DBT_COMMAND), "parse", "--no-partial-parse", "--project-dir", str(project),
+                                "--profiles-dir", str(project), "--target-path", str(tmp_path / "target")],
+                               capture_output=True, text=True, cwd=project, timeout=120,
+                               env={**os.environ, SERVER_VARIABLE: str(folder / dbt_server.SOCKET)})
+        assert parse.returncode == 0, parse.stdout[-2000:] + parse.stderr[-2000:]
+        assert (tmp_path / "target" / "manifest.json").exists()
+    finally:
+        server.kill()
+        server.wait()
+
+
 def test_a_warm_server_built_the_project_on_a_warehouse_of_its_own_and_holds_no_database_open():
     """Started warm (as the tests' workers start it), the server builds the project once on a warehouse
     of its own before its first command (commands forked afterwards inherit what dbt made); then it holds
