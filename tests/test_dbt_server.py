@@ -14,7 +14,7 @@ import pytest
 
 from parity import dbt_server
 from parity.config import DBT_PROJECT_DIR
-from parity.dbt import DBT_COMMAND, DBT_EXECUTABLE
+from parity.dbt import DBT_COMMAND, DBT_EXECUTABLE, dbt_invocation
 from parity.dbt_client import SERVER_VARIABLE
 from parity.dbt_server import WARM_UP_RESULT
 
@@ -121,12 +121,15 @@ def test_a_server_whose_warm_up_parsed_the_project_again_forks_commands_that_par
             assert server.poll() is None and time.monotonic() < deadline, "the warm-up never finished"
             time.sleep(0.1)
         assert (folder / WARM_UP_RESULT).read_text(encoding="utf-8") == "warm\n"
+        # a change to one model: the prepared parse serves the rest, the static parser reads that one
         project = tmp_path / "project"
-        shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-        parse = subprocess.run([str(DBT_COMMAND), "parse", "--no-partial-parse", "--project-dir", str(project),
-                                "--profiles-dir", str(project), "--target-path", str(tmp_path / "target")],
-                               capture_output=True, text=True, cwd=project, timeout=120,
-                               env={**os.environ, SERVER_VARIABLE: str(folder / dbt_server.SOCKET)})
+        shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("logs", "manifest.json"))
+        model = project / "models" / "marts" / "dimensions" / "dim_sex.sql"
+        model.write_text(model.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        with dbt_invocation("parse", project_dir=project, target_path=tmp_path / "target") as (arguments, environment):
+            parse = subprocess.run([str(DBT_COMMAND), *arguments], capture_output=True, text=True, cwd=project,
+                                   timeout=120, env={**os.environ, **environment,
+                                                     SERVER_VARIABLE: str(folder / dbt_server.SOCKET)})
         assert parse.returncode == 0, parse.stdout[-2000:] + parse.stderr[-2000:]
         assert (tmp_path / "target" / "manifest.json").exists()
     finally:
