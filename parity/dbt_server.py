@@ -6,9 +6,9 @@ with nothing to do took 8.9 s of CPU as its own process and 5.1 s as a child for
 that had imported dbt (docs/decisions.md, "Speed"). The server is that process: `start()` launches it
 beside the caller (as the reader's fork server), it listens on a Unix socket in a private folder and
 imports dbt's command line and the DuckDB adapter once (a command that comes meanwhile waits for the
-import); `parity-dbt` (parity/dbt_client.py), the
-command dagster-dbt and parity.dbt start, hands it its arguments, folder, environment and standard
-streams, and the server forks a child that runs the command with them.
+import); `parity-dbt` (parity/dbt_client.py), the command dagster-dbt and parity.dbt start, hands it its
+arguments, folder, environment and standard streams, and the server forks a child that runs the command
+with them.
 
 A command runs exactly as long as its client: a client that goes away (killed with its load) gets its
 child killed, and a child dies with the server (the operating system's parent-death signal), so no dbt

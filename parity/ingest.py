@@ -217,6 +217,12 @@ def archive_copy(settings: Settings, country: str, path: Path) -> tuple[Path, st
     return target, sha256
 
 
+def archive_path(settings: Settings, copy: Path) -> str:
+    """An archived copy as the registry names it (meta.received_files.archive_path): relative to the home,
+    which may move (a restore on another machine path)."""
+    return str(copy.relative_to(settings.home))
+
+
 def ingest_files(settings: Settings, country: str, files: list[Path], now: dt.datetime | None = None,
                  config: Config | None = None, read_ahead: tuple[str, list[Path]] | None = None
                  ) -> list[TableOutcome]:
@@ -324,9 +330,8 @@ class _ReadAhead:
         retention rule purges it. The caller holds the warehouse lock."""
         for copy, _ in pending:
             path = Path(copy)
-            relative = str(path.relative_to(settings.home))
             if copy not in keep and not con.execute("SELECT count(*) FROM meta.received_files WHERE archive_path = ?",
-                                                    [relative]).fetchone()[0]:
+                                                    [archive_path(settings, path)]).fetchone()[0]:
                 path.unlink(missing_ok=True)
 
     @staticmethod
@@ -397,7 +402,7 @@ def _receive_files(con, settings: Settings, country: str, files: list[Path], now
         name = parse_delivery_name(path)
         file_id = warehouse.register_file(
             con, country=country, period=name.period, file_name=path.name, sha256=sha256,
-            size=stored.stat().st_size, received_at=now, archive_path=str(stored.relative_to(settings.home)),
+            size=stored.stat().st_size, received_at=now, archive_path=archive_path(settings, stored),
             status="rejected" if file_error else "read", message=file_error.summary() if file_error else None,
         )
         if file_error:
